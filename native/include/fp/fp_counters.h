@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Every counter the data plane keeps, declared once (VPP-style X-macros) so
+ * that the enum, the names shown to users and the stats arrays that cross
+ * into JS can never drift apart.
+ */
+#ifndef FP_COUNTERS_H
+#define FP_COUNTERS_H
+
+/* Per-port traffic counters: X(name). */
+#define FP_PORT_TRAFFIC_COUNTERS(X) \
+	X(rx_packets)                   \
+	X(rx_bytes)                     \
+	X(tx_packets)                   \
+	X(tx_bytes)
+
+/*
+ * Drop reasons: X(name, description). A drop is counted on the port where it
+ * happens: ingress reasons on the receiving port, egress ones on the
+ * destination port.
+ */
+#define FP_DROP_REASONS(X)                                                        \
+	X(runt, "ingress: frame shorter than an Ethernet header")                     \
+	X(vlan, "ingress: tagged frame on an access port, or VLAN id 4095")           \
+	X(hairpin, "ingress: destination was learned on the ingress port")            \
+	X(no_dest, "ingress: flood with no other port in the network/VLAN")           \
+	X(link_down, "egress: destination port has no connected guest")              \
+	X(tx_full, "egress: guest ring full or queue not enabled")                    \
+	X(no_mbuf, "egress: no mbuf left to copy a frame for VLAN tagging")
+
+enum fp_port_counter {
+#define FP_X(n) FP_PORT_##n,
+	FP_PORT_TRAFFIC_COUNTERS(FP_X)
+#undef FP_X
+#define FP_X(n, d) FP_PORT_DROP_##n,
+	FP_DROP_REASONS(FP_X)
+#undef FP_X
+	FP_PORT_COUNTER_MAX
+};
+
+/* Per-worker-lcore counters, like OVS pmd-perf-show. */
+#define FP_WORKER_COUNTERS(X) \
+	X(busy_cycles)            \
+	X(idle_cycles)            \
+	X(packets)                \
+	X(iterations)             \
+	X(busy_iterations)
+
+enum fp_worker_counter {
+#define FP_X(n) FP_WORKER_##n,
+	FP_WORKER_COUNTERS(FP_X)
+#undef FP_X
+	FP_WORKER_COUNTER_MAX
+};
+
+#endif

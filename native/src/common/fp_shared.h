@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * State shared between fp-ctl (the only writer of structure) and the worker
+ * lcores (readers). Every field says who reads and writes it.
+ *
+ * Concurrency protocol
+ * --------------------
+ * - fp-ctl builds an immutable `struct fp_snapshot` (ports by slot, networks,
+ *   flood lists, per-worker rx queue lists) and publishes it with a
+ *   release-store to `fp_dp.snap`. Workers load it with acquire once per loop
+ *   iteration and report a quiescent state (rte_rcu_qsbr) at the end of the
+ *   iteration; they keep no pointer from it across iterations.
+ * - To retire anything a worker might hold (old snapshot, removed port or
+ *   network), fp-ctl publishes a snapshot without it, calls
+ *   rte_rcu_qsbr_synchronize(), then frees it. Tx buffers are flushed before
+ *   the quiescent report, so a retired port has no mbufs in flight.
+ * - A port's `vid` is the only per-port field that changes while published:
+ *   the vhost new_device callback stores it (release); destroy_device stores
+ *   -1 and waits for a grace period before returning, so the vhost library
+ *   never frees a device a worker is still using.
+ * - MAC tables are rte_hash with lock-free readers (RW_CONCURRENCY_LF) and a
+ *   writer lock (MULTI_WRITER_ADD): workers add (learning), fp-ctl deletes
+ *   (aging, port removal) and frees key slots only after a grace period.
+ */
+#ifndef FP_SHARED_H
+#define FP_SHARED_H
+
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_spinlock.h>
+
+#include "fp/fp.h"
+
+#define FP_MAX_PORTS 1024
+#define FP_MAX_NETS 256
+#define FP_MAX_RXQ_PER_WORKER (FP_MAX_PORTS * 2)
+#define FP_BURST 32
+#define FP_TXBUF 64 /* per destination, per worker; flushed each iteration */
+
+/* Learned entry for one (VLAN, MAC) key, indexed by rte_hash key position. */
+struct fp_mac_entry {
+	uint32_t token; /* port token (slot | gen << 16); dp: rw (learn), ctl: r */
+	uint32_t seen;  /* coarse TSC (>> FP_TICK_SHIFT); dp: w, ctl: r */
+};
+#define FP_TICK_SHIFT 24 /* ~7 ms per tick at 2.3 GHz */
+
+struct fp_port_counters {
+	uint64_t v[FP_PORT_COUNTER_MAX]; /* single writer: the owning worker */
+} __rte_cache_aligned;
+
+struct fp_port {
+	/* Immutable once published (written by fp-ctl before publication). */
+	char name[FP_NAME_MAX];
+	char path[FP_PATH_MAX];
+	uint16_t slot;        /* index in fp_snapshot.port */
+	uint32_t token;       /* slot | generation << 16; MAC entries store it */
+	uint16_t net;         /* index in fp_snapshot.net */
+	uint16_t vlan;        /* 0 = trunk, else access VLAN id */
+	uint16_t queues;      /* queue pairs configured */
+	enum fp_port_mode mode;
+	uint8_t tx_shared;    /* more workers than queues: tx takes txlock */
+
+	/* Changed while published. */
+	int vid;              /* vhost device or -1; vhost cb: w, dp: r (acquire) */
+	uint32_t vring_enabled; /* bit per vring; vhost cb: w, dp: r */
+	uint64_t features;    /* negotiated; vhost cb: w, ctl: r */
+	uint16_t queue_pairs; /* negotiated; vhost cb: w, ctl: r */
+	rte_spinlock_t txlock[FP_MAX_QUEUES]; /* dp: taken when tx_shared */
+
+	/* Owned by fp-ctl only. */
+	uint8_t removing;     /* under fp_c.ports_lock; vhost cbs ignore port */
+	uint8_t rxq_worker[FP_MAX_QUEUES]; /* worker polling each rx queue */
+
+	struct fp_port_counters stats[FP_MAX_WORKERS]; /* dp: w (own row), ctl: r */
+};
+
+struct fp_network {
+	/* Immutable once published. */
+	char name[FP_NAME_MAX];
+	uint16_t id;
+	struct rte_hash *mac;          /* dp: lookup/add, ctl: delete/free */
+	struct fp_mac_entry *entries;  /* by key position; see fp_mac_entry */
+	uint32_t n_entries;
+};
+
+/* Ports of one network, for flooding. Immutable, replaced on change. */
+struct fp_flood {
+	uint16_t n;
+	struct fp_port *port[];
+};
+
+struct fp_rxq {
+	struct fp_port *port;
+	uint16_t queue;
+};
+
+struct fp_worker_rx {
+	uint32_t n;
+	struct fp_rxq *rxq; /* n entries, allocated with the snapshot */
+};
+
+/* Published by fp-ctl, read-only for workers. */
+struct fp_snapshot {
+	uint64_t gen;
+	uint8_t forwarding;
+	struct fp_port *port[FP_MAX_PORTS];
+	struct fp_network *net[FP_MAX_NETS];
+	struct fp_flood *flood[FP_MAX_NETS];
+	struct fp_worker_rx worker[FP_MAX_WORKERS];
+};
+
+struct fp_worker_counters {
+	uint64_t v[FP_WORKER_COUNTER_MAX]; /* worker: w, ctl: r */
+} __rte_cache_aligned;
+
+#endif

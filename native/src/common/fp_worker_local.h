@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Per-worker private state. Allocated by fp-ctl before the worker is
+ * launched and freed after it has stopped; in between only its worker
+ * touches it.
+ */
+#ifndef FP_WORKER_LOCAL_H
+#define FP_WORKER_LOCAL_H
+
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "fp_shared.h"
+
+/* Frames waiting for one destination port. Empty at every iteration end. */
+struct fp_txbuf {
+	uint16_t n;
+	uint8_t dirty; /* listed in fp_worker_local.dirty */
+	struct rte_mbuf *m[FP_TXBUF];
+};
+
+/* Last source learned per ingress port: skips the hash on steady flows. */
+struct fp_learn_cache {
+	uint64_t key;
+	uint32_t token;
+	uint32_t tick;
+};
+
+struct fp_worker_local {
+	unsigned idx;   /* worker index: qsbr thread id, stats row */
+	unsigned lcore;
+	uint16_t n_dirty;
+	struct fp_port *dirty[FP_MAX_PORTS];
+	struct fp_txbuf tx[FP_MAX_PORTS];        /* by port slot */
+	struct fp_learn_cache learn[FP_MAX_PORTS]; /* by port slot */
+};
+
+#endif

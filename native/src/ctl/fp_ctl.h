@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * fp-ctl internals. fp-ctl is the EAL main lcore: it runs every command the
+ * binding sends, is the single writer of the published snapshot, and turns
+ * vhost callbacks into events for JS. Everything in `struct fp_ctl` is
+ * fp-ctl-only unless a field says otherwise.
+ */
+#ifndef FP_CTL_H
+#define FP_CTL_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+
+#include "../common/fp_globals.h"
+#include "../common/fp_worker_local.h"
+
+#define FP_EVQ_SIZE 1024
+
+struct fp_ctl {
+	struct fp_start_conf conf;    /* copied at start; argv owned here */
+	uint64_t tsc_hz;
+	uint32_t mac_age_ticks;
+
+	/* Objects. ports[] changes under ports_lock, which vhost callbacks
+	 * (vhost-events thread) take to find a port; fp-ctl never holds it
+	 * while calling into the vhost library. */
+	pthread_mutex_t ports_lock;
+	struct fp_port *ports[FP_MAX_PORTS]; /* by slot */
+	uint16_t port_gen[FP_MAX_PORTS];
+	struct fp_network *nets[FP_MAX_NETS];
+	uint16_t net_gen;
+	struct fp_worker_local *wl[FP_MAX_WORKERS];
+	uint32_t rxq_load[FP_MAX_WORKERS];   /* rx queues assigned per worker */
+	uint8_t forwarding;
+	uint64_t snap_gen;
+
+	/* Event queue: vhost callbacks push (any thread), fp-ctl pops. */
+	pthread_mutex_t q_lock;
+	pthread_cond_t q_cond;
+	struct fp_cmd *cmd_head, *cmd_tail;   /* under q_lock */
+	struct fp_event evq[FP_EVQ_SIZE];     /* under q_lock */
+	uint32_t ev_head, ev_tail;            /* under q_lock */
+	uint64_t ev_dropped;                  /* under q_lock */
+	uint8_t exiting;                      /* fp-ctl: w; loop: r */
+};
+
+extern struct fp_ctl fp_c;
+
+/* Format into err (FP_ERR_LEN) and return rc (a -errno). */
+int fp_err(char *err, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Run fn(arg, err) on fp-ctl and wait for its return value.
+ * @pre not called on fp-ctl or a worker. */
+int fp_ctl_call(int (*fn)(void *arg, char *err), void *arg, char *err);
+
+/* Queue an event for JS. @pre any thread (vhost callbacks). */
+void fp_ctl_post_event(const struct fp_event *ev);
+
+/* Build a snapshot from fp_c and publish it, then free the old one after a
+ * grace period. Nothing changes when it fails. @pre called on fp-ctl. */
+int fp_snapshot_publish(char *err);
+/* Unpublish and free the last snapshot. @pre fp-ctl, workers stopped. */
+void fp_snapshot_release(void);
+
+/* @pre called on fp-ctl. */
+struct fp_network *fp_network_find(const char *name);
+void fp_network_forget_port(struct fp_network *n, uint32_t token);
+void fp_network_age_all(void);
+void fp_network_destroy_all(void);
+struct fp_port *fp_port_find(const char *name);
+void fp_port_remove_all(void);
+
+/* Commands, run on fp-ctl through fp_ctl_call. */
+int fp_cmd_network_create(void *arg, char *err);
+int fp_cmd_network_delete(void *arg, char *err);
+int fp_cmd_port_add(void *arg, char *err);
+int fp_cmd_port_remove(void *arg, char *err);
+int fp_cmd_stats(void *arg, char *err);
+
+#endif

@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * vhost-user ports, driven through librte_vhost directly (not the net_vhost
+ * PMD: ethdev caps ports at RTE_MAX_ETHPORTS, 32 in Debian's build, and we
+ * want a thousand).
+ *
+ * Commands run on fp-ctl. The vhost callbacks run on the library's
+ * vhost-events thread; they only record state the workers need and queue an
+ * event, except destroy_device, which must also wait for a grace period so
+ * that no worker still uses the device when the library frees it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_vhost.h>
+
+#include "fp_ctl.h"
+
+/* The switch does no checksum or segmentation work: offer no offloads, so
+ * guests hand us complete frames and accept plain ones (as OVS does by
+ * default). */
+#define FP_VHOST_DISABLED_FEATURES                                               \
+	((1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) |       \
+	 (1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_TSO6) | \
+	 (1ULL << VIRTIO_NET_F_GUEST_ECN) | (1ULL << VIRTIO_NET_F_GUEST_UFO) |   \
+	 (1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) |   \
+	 (1ULL << VIRTIO_NET_F_HOST_ECN) | (1ULL << VIRTIO_NET_F_HOST_UFO))
+
+/* @pre fp_c.ports_lock held. */
+static struct fp_port *
+fp_port_by_vid_path(int vid)
+{
+	char path[FP_PATH_MAX];
+
+	if (rte_vhost_get_ifname(vid, path, sizeof(path)) != 0)
+		return NULL;
+	for (unsigned i = 0; i < FP_MAX_PORTS; i++) {
+		struct fp_port *p = fp_c.ports[i];
+		if (p != NULL && !p->removing && strcmp(p->path, path) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+static void
+fp_event_init(struct fp_event *ev, enum fp_event_kind kind, const struct fp_port *p)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = kind;
+	snprintf(ev->port, sizeof(ev->port), "%s", p->name);
+}
+
+/* @pre vhost-events thread. */
+static int
+fp_vhost_new_device(int vid)
+{
+	struct fp_event ev;
+	struct fp_port *p;
+	uint64_t features = 0;
+	uint16_t qp;
+
+	pthread_mutex_lock(&fp_c.ports_lock);
+	p = fp_port_by_vid_path(vid);
+	if (p == NULL) {
+		pthread_mutex_unlock(&fp_c.ports_lock);
+		return -1; /* being removed: refuse the device */
+	}
+	rte_vhost_get_negotiated_features(vid, &features);
+	qp = (uint16_t)(rte_vhost_get_vring_num(vid) / 2);
+	/* We poll; ask the guest not to kick us. */
+	for (uint16_t v = 0; v < qp * 2; v++)
+		rte_vhost_enable_guest_notification(vid, v, 0);
+	p->features = features;
+	__atomic_store_n(&p->queue_pairs, qp, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->vid, vid, __ATOMIC_RELEASE);
+	fp_event_init(&ev, FP_EVENT_LINK_UP, p);
+	ev.features = features;
+	ev.queue_pairs = qp;
+	pthread_mutex_unlock(&fp_c.ports_lock);
+	fp_ctl_post_event(&ev);
+	return 0;
+}
+
+/* @pre vhost-events thread, or fp-ctl inside rte_vhost_driver_unregister. */
+static void
+fp_vhost_destroy_device(int vid)
+{
+	struct fp_event ev;
+	struct fp_port *p = NULL;
+
+	pthread_mutex_lock(&fp_c.ports_lock);
+	for (unsigned i = 0; i < FP_MAX_PORTS; i++) {
+		struct fp_port *q = fp_c.ports[i];
+		if (q != NULL && __atomic_load_n(&q->vid, __ATOMIC_RELAXED) == vid) {
+			p = q;
+			break;
+		}
+	}
+	if (p != NULL) {
+		__atomic_store_n(&p->vid, -1, __ATOMIC_RELEASE);
+		fp_event_init(&ev, FP_EVENT_LINK_DOWN, p);
+	}
+	pthread_mutex_unlock(&fp_c.ports_lock);
+	if (p == NULL)
+		return;
+	/* Workers that loaded the old vid finish their iteration first. */
+	rte_rcu_qsbr_synchronize(fp_dp.qsv, RTE_QSBR_THRID_INVALID);
+	fp_ctl_post_event(&ev);
+}
+
+/* @pre vhost-events thread. May come before new_device. */
+static int
+fp_vhost_vring_state_changed(int vid, uint16_t vring, int enable)
+{
+	struct fp_event ev;
+	struct fp_port *p;
+
+	if (vring >= 32)
+		return 0;
+	pthread_mutex_lock(&fp_c.ports_lock);
+	p = fp_port_by_vid_path(vid);
+	if (p == NULL) {
+		pthread_mutex_unlock(&fp_c.ports_lock);
+		return 0;
+	}
+	if (enable)
+		__atomic_fetch_or(&p->vring_enabled, 1u << vring, __ATOMIC_RELEASE);
+	else
+		__atomic_fetch_and(&p->vring_enabled, ~(1u << vring), __ATOMIC_RELEASE);
+	fp_event_init(&ev, FP_EVENT_QUEUE_STATE, p);
+	ev.vring = vring;
+	ev.enabled = (uint8_t)(enable != 0);
+	pthread_mutex_unlock(&fp_c.ports_lock);
+	fp_ctl_post_event(&ev);
+	return 0;
+}
+
+static const struct rte_vhost_device_ops fp_vhost_ops = {
+	.new_device = fp_vhost_new_device,
+	.destroy_device = fp_vhost_destroy_device,
+	.vring_state_changed = fp_vhost_vring_state_changed,
+};
+
+struct fp_port *
+fp_port_find(const char *name)
+{
+	for (unsigned i = 0; i < FP_MAX_PORTS; i++)
+		if (fp_c.ports[i] != NULL && strcmp(fp_c.ports[i]->name, name) == 0)
+			return fp_c.ports[i];
+	return NULL;
+}
+
+static int
+fp_port_validate(const struct fp_port_conf *c, char *err)
+{
+	if (c->name[0] == '\0' || memchr(c->name, 0, FP_NAME_MAX) == NULL)
+		return fp_err(err, -EINVAL, "port name must be 1..%d bytes", FP_NAME_MAX - 1);
+	if (memchr(c->path, 0, FP_PATH_MAX) == NULL || c->path[0] != '/')
+		return fp_err(err, -ENAMETOOLONG,
+			      "socket path must be absolute and at most %d bytes",
+			      FP_PATH_MAX - 1);
+	if (c->queues < 1 || c->queues > FP_MAX_QUEUES)
+		return fp_err(err, -EINVAL, "queues must be 1..%d, got %u", FP_MAX_QUEUES,
+			      c->queues);
+	if (c->vlan > 4094)
+		return fp_err(err, -EINVAL, "VLAN id must be 0 (trunk) or 1..4094, got %u",
+			      c->vlan);
+	if (fp_port_find(c->name) != NULL)
+		return fp_err(err, -EEXIST, "port %s already exists", c->name);
+	for (unsigned i = 0; i < FP_MAX_PORTS; i++)
+		if (fp_c.ports[i] != NULL && strcmp(fp_c.ports[i]->path, c->path) == 0)
+			return fp_err(err, -EEXIST, "socket %s is already used by port %s",
+				      c->path, fp_c.ports[i]->name);
+	return 0;
+}
+
+static int
+fp_port_slot(void)
+{
+	for (unsigned i = 0; i < FP_MAX_PORTS; i++)
+		if (fp_c.ports[i] == NULL)
+			return (int)i;
+	return -1;
+}
+
+/* Spread rx queues over the least loaded workers. */
+static void
+fp_port_assign_rxqs(struct fp_port *p)
+{
+	for (unsigned q = 0; q < p->queues; q++) {
+		unsigned best = 0;
+		for (unsigned w = 1; w < fp_dp.n_workers; w++)
+			if (fp_c.rxq_load[w] < fp_c.rxq_load[best])
+				best = w;
+		p->rxq_worker[q] = (uint8_t)best;
+		fp_c.rxq_load[best]++;
+	}
+}
+
+static void
+fp_port_release_rxqs(struct fp_port *p)
+{
+	for (unsigned q = 0; q < p->queues; q++)
+		fp_c.rxq_load[p->rxq_worker[q]]--;
+}
+
+static void
+fp_port_set_slot(unsigned slot, struct fp_port *p)
+{
+	pthread_mutex_lock(&fp_c.ports_lock);
+	fp_c.ports[slot] = p;
+	pthread_mutex_unlock(&fp_c.ports_lock);
+}
+
+int
+fp_cmd_port_add(void *arg, char *err)
+{
+	const struct fp_port_conf *c = arg;
+	struct fp_network *net;
+	struct fp_port *p;
+	uint64_t flags = 0;
+	int slot, rc;
+
+	rc = fp_port_validate(c, err);
+	if (rc != 0)
+		return rc;
+	net = fp_network_find(c->network);
+	if (net == NULL)
+		return fp_err(err, -ENOENT, "no network named %s", c->network);
+	slot = fp_port_slot();
+	if (slot < 0)
+		return fp_err(err, -ENOSPC, "port table full (%d ports)", FP_MAX_PORTS);
+	p = rte_zmalloc("fp_port", sizeof(*p), RTE_CACHE_LINE_SIZE);
+	if (p == NULL)
+		return fp_err(err, -ENOMEM, "out of memory for port %s", c->name);
+
+	snprintf(p->name, sizeof(p->name), "%s", c->name);
+	snprintf(p->path, sizeof(p->path), "%s", c->path);
+	p->slot = (uint16_t)slot;
+	p->token = (uint32_t)slot | (uint32_t)(++fp_c.port_gen[slot]) << 16;
+	p->net = net->id;
+	p->vlan = c->vlan;
+	p->queues = c->queues;
+	p->mode = c->mode;
+	p->vid = -1;
+	for (unsigned q = 0; q < FP_MAX_QUEUES; q++)
+		rte_spinlock_init(&p->txlock[q]);
+
+	if (c->mode == FP_PORT_CLIENT)
+		flags |= RTE_VHOST_USER_CLIENT; /* reconnects by default */
+	if (rte_vhost_driver_register(p->path, flags) != 0) {
+		rte_free(p);
+		return fp_err(err, -EIO, "vhost: cannot register socket %s (see the log)",
+			      c->path);
+	}
+	rte_vhost_driver_disable_features(p->path, FP_VHOST_DISABLED_FEATURES);
+	rte_vhost_driver_callback_register(p->path, &fp_vhost_ops);
+
+	fp_port_assign_rxqs(p);
+	fp_port_set_slot((unsigned)slot, p); /* callbacks can find it from now */
+	if (rte_vhost_driver_start(p->path) != 0) {
+		rc = c->mode == FP_PORT_SERVER
+			     ? fp_err(err, -EADDRINUSE,
+				      "vhost: cannot listen on %s (stale socket file, or "
+				      "directory not writable?)", c->path)
+			     : fp_err(err, -EIO, "vhost: cannot start client for %s",
+				      c->path);
+		goto fail;
+	}
+	rc = fp_snapshot_publish(err);
+	if (rc != 0)
+		goto fail;
+	return 0;
+fail:
+	pthread_mutex_lock(&fp_c.ports_lock);
+	p->removing = 1;
+	pthread_mutex_unlock(&fp_c.ports_lock);
+	rte_vhost_driver_unregister(p->path);
+	fp_port_set_slot((unsigned)slot, NULL);
+	fp_port_release_rxqs(p);
+	rte_free(p);
+	return rc;
+}
+
+/* Unpublish, wait for workers, tear the vhost socket down, free. */
+static int
+fp_port_destroy(struct fp_port *p, char *err)
+{
+	int rc;
+
+	pthread_mutex_lock(&fp_c.ports_lock);
+	p->removing = 1;
+	pthread_mutex_unlock(&fp_c.ports_lock);
+	rc = fp_snapshot_publish(err); /* synchronizes: no worker sees p now */
+	if (rc != 0) {
+		pthread_mutex_lock(&fp_c.ports_lock);
+		p->removing = 0;
+		pthread_mutex_unlock(&fp_c.ports_lock);
+		return rc;
+	}
+	/* Calls destroy_device for a connected guest (on this thread). */
+	rte_vhost_driver_unregister(p->path);
+	if (p->mode == FP_PORT_SERVER)
+		unlink(p->path);
+	fp_port_set_slot(p->slot, NULL);
+	fp_port_release_rxqs(p);
+	fp_network_forget_port(fp_c.nets[p->net], p->token);
+	rte_free(p);
+	return 0;
+}
+
+int
+fp_cmd_port_remove(void *arg, char *err)
+{
+	const char *name = arg;
+	struct fp_port *p = fp_port_find(name);
+
+	if (p == NULL)
+		return fp_err(err, -ENOENT, "no port named %s", name);
+	return fp_port_destroy(p, err);
+}
+
+void
+fp_port_remove_all(void)
+{
+	for (unsigned i = 0; i < FP_MAX_PORTS; i++)
+		if (fp_c.ports[i] != NULL)
+			fp_port_destroy(fp_c.ports[i], NULL);
+}
+
+int
+fp_port_add(const struct fp_port_conf *conf, char *err)
+{
+	return fp_ctl_call(fp_cmd_port_add, (void *)(uintptr_t)conf, err);
+}
+
+int
+fp_port_remove(const char *name, char *err)
+{
+	return fp_ctl_call(fp_cmd_port_remove, (void *)(uintptr_t)name, err);
+}

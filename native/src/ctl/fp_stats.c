@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Counters: per-lcore rows (single writer each) summed on read by fp-ctl. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_mempool.h>
+
+#include "fp_ctl.h"
+
+static const char *const port_counter_names[] = {
+#define FP_X(n) #n,
+	FP_PORT_TRAFFIC_COUNTERS(FP_X)
+#undef FP_X
+#define FP_X(n, d) "drop_" #n,
+	FP_DROP_REASONS(FP_X)
+#undef FP_X
+};
+
+static const char *const worker_counter_names[] = {
+#define FP_X(n) #n,
+	FP_WORKER_COUNTERS(FP_X)
+#undef FP_X
+};
+
+const char *
+fp_port_counter_name(unsigned i)
+{
+	return i < RTE_DIM(port_counter_names) ? port_counter_names[i] : NULL;
+}
+
+const char *
+fp_worker_counter_name(unsigned i)
+{
+	return i < RTE_DIM(worker_counter_names) ? worker_counter_names[i] : NULL;
+}
+
+int
+fp_cmd_stats(void *arg, char *err)
+{
+	struct fp_stats *st = arg;
+	unsigned n = 0;
+
+	memset(st, 0, sizeof(*st));
+	for (unsigned i = 0; i < FP_MAX_PORTS; i++)
+		if (fp_c.ports[i] != NULL)
+			n++;
+	st->ports = calloc(n ? n : 1, sizeof(*st->ports));
+	st->workers = calloc(fp_dp.n_workers, sizeof(*st->workers));
+	if (st->ports == NULL || st->workers == NULL) {
+		fp_stats_free(st);
+		return fp_err(err, -ENOMEM, "out of memory reading stats");
+	}
+	st->tsc_hz = fp_c.tsc_hz;
+	st->mbufs_total = fp_dp.pool->size;
+	st->mbufs_available = rte_mempool_avail_count(fp_dp.pool);
+	for (unsigned i = 0; i < FP_MAX_PORTS; i++) {
+		const struct fp_port *p = fp_c.ports[i];
+		struct fp_port_stats *ps;
+
+		if (p == NULL)
+			continue;
+		ps = &st->ports[st->n_ports++];
+		snprintf(ps->name, sizeof(ps->name), "%s", p->name);
+		snprintf(ps->network, sizeof(ps->network), "%s", fp_c.nets[p->net]->name);
+		ps->link_up = __atomic_load_n(&p->vid, __ATOMIC_ACQUIRE) >= 0;
+		ps->queue_pairs = __atomic_load_n(&p->queue_pairs, __ATOMIC_RELAXED);
+		ps->features = p->features;
+		for (unsigned w = 0; w < fp_dp.n_workers; w++)
+			for (unsigned c = 0; c < FP_PORT_COUNTER_MAX; c++)
+				ps->counters[c] +=
+					__atomic_load_n(&p->stats[w].v[c], __ATOMIC_RELAXED);
+	}
+	for (unsigned w = 0; w < fp_dp.n_workers; w++) {
+		struct fp_worker_stats *ws = &st->workers[st->n_workers++];
+		ws->lcore = fp_dp.worker_lcore[w];
+		for (unsigned c = 0; c < FP_WORKER_COUNTER_MAX; c++)
+			ws->counters[c] = __atomic_load_n(&fp_dp.wstats[w].v[c], __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+int
+fp_stats_read(struct fp_stats *out, char *err)
+{
+	return fp_ctl_call(fp_cmd_stats, out, err);
+}
+
+void
+fp_stats_free(struct fp_stats *s)
+{
+	free(s->ports);
+	free(s->workers);
+	s->ports = NULL;
+	s->workers = NULL;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Packet classification helpers used by the worker. Pure functions on frame
+ * bytes, no DPDK state, so they can be unit tested without EAL.
+ * @pre any thread.
+ */
+#ifndef FP_L2_H
+#define FP_L2_H
+
+#include <stdint.h>
+#include <string.h>
+
+#define FP_ETH_HLEN 14
+#define FP_ETHERTYPE_VLAN 0x8100
+#define FP_VLAN_NONE 0
+
+/* 64-bit MAC table key: MAC in the low 48 bits, VLAN id above. */
+static inline uint64_t
+fp_mac_key(const uint8_t *mac, uint16_t vlan)
+{
+	uint64_t k = 0;
+	memcpy(&k, mac, 6); /* little-endian: bytes 0..5 land in bits 0..47 */
+	return k | ((uint64_t)(vlan & 0xfff) << 48);
+}
+
+static inline int
+fp_mac_is_group(const uint8_t *mac)
+{
+	return mac[0] & 1; /* broadcast and multicast */
+}
+
+/*
+ * Parse the outer VLAN tag. Returns the VLAN id of the frame (0 when
+ * untagged or priority-tagged), or -1 for a frame that cannot be switched
+ * (too short; VLAN id 4095 is reserved).
+ */
+static inline int
+fp_frame_vlan(const uint8_t *frame, uint32_t len, int *tagged)
+{
+	uint16_t type, tci;
+
+	*tagged = 0;
+	if (len < FP_ETH_HLEN)
+		return -1;
+	type = (uint16_t)(frame[12] << 8 | frame[13]);
+	if (type != FP_ETHERTYPE_VLAN)
+		return FP_VLAN_NONE;
+	if (len < FP_ETH_HLEN + 4)
+		return -1;
+	*tagged = 1;
+	tci = (uint16_t)(frame[14] << 8 | frame[15]);
+	if ((tci & 0xfff) == 0xfff)
+		return -1;
+	return tci & 0xfff;
+}
+
+#endif

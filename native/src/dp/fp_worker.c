@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Worker lcore loop: rx bursts from the guests' tx vrings, L2 switching with
+ * learning per (network, VLAN), flooding, batched tx into the guests' rx
+ * vrings. Runs on worker lcores only: no syscalls (beyond the vhost kick the
+ * library does when a guest asks for interrupts), no logging, no malloc.
+ * See fp_shared.h for who may touch what.
+ */
+#include <stdint.h>
+
+#include <rte_cycles.h>
+#include <rte_ether.h>
+#include <rte_hash.h>
+#include <rte_mbuf.h>
+#include <rte_net.h>
+#include <rte_prefetch.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_vhost.h>
+
+#include "../common/fp_globals.h"
+#include "../common/fp_worker_local.h"
+#include "fp_l2.h"
+#include "fp_worker.h"
+
+/* Re-confirm a learned source at most this often (in ticks, ~0.5 s). */
+#define FP_LEARN_REFRESH 64
+
+static inline void
+fp_count(struct fp_port *p, unsigned w, enum fp_port_counter c, uint64_t n)
+{
+	p->stats[w].v[c] += n;
+}
+
+static void
+fp_tx_flush(struct fp_worker_local *wl, struct fp_port *q)
+{
+	struct fp_txbuf *b = &wl->tx[q->slot];
+	uint16_t n = b->n, sent = 0, qp, txq;
+	uint64_t bytes = 0;
+	int vid;
+
+	if (n == 0)
+		return;
+	b->n = 0;
+	vid = __atomic_load_n(&q->vid, __ATOMIC_ACQUIRE);
+	if (unlikely(vid < 0)) {
+		fp_count(q, wl->idx, FP_PORT_DROP_link_down, n);
+		rte_pktmbuf_free_bulk(b->m, n);
+		return;
+	}
+	qp = __atomic_load_n(&q->queue_pairs, __ATOMIC_RELAXED);
+	txq = qp > 1 ? wl->idx % qp : 0;
+	if (unlikely(fp_dp.n_workers > qp)) {
+		rte_spinlock_lock(&q->txlock[txq]);
+		sent = rte_vhost_enqueue_burst(vid, txq * 2, b->m, n);
+		rte_spinlock_unlock(&q->txlock[txq]);
+	} else {
+		sent = rte_vhost_enqueue_burst(vid, txq * 2, b->m, n);
+	}
+	for (uint16_t i = 0; i < sent; i++)
+		bytes += rte_pktmbuf_pkt_len(b->m[i]);
+	fp_count(q, wl->idx, FP_PORT_tx_packets, sent);
+	fp_count(q, wl->idx, FP_PORT_tx_bytes, bytes);
+	if (unlikely(sent < n))
+		fp_count(q, wl->idx, FP_PORT_DROP_tx_full, n - sent);
+	/* The vhost library copies; the mbufs (possibly shared) are ours. */
+	rte_pktmbuf_free_bulk(b->m, n);
+}
+
+/*
+ * Frames travel untagged inside the switch when they came in untagged;
+ * egress fixes the tag only when the destination needs it different. That
+ * costs a copy (the mbuf may be shared by a flood), which is fine off the
+ * common untagged path.
+ */
+static inline struct rte_mbuf *
+fp_vlan_fixup(struct fp_worker_local *wl, struct fp_port *q, struct rte_mbuf *m,
+	      uint16_t vid, int tagged)
+{
+	int strip = q->vlan != 0 && tagged;
+	int push = q->vlan == 0 && vid != 0 && !tagged;
+	struct rte_mbuf *c;
+
+	if (likely(!strip && !push))
+		return m;
+	c = rte_pktmbuf_copy(m, fp_dp.pool, 0, UINT32_MAX);
+	rte_pktmbuf_free(m);
+	if (unlikely(c == NULL)) {
+		fp_count(q, wl->idx, FP_PORT_DROP_no_mbuf, 1);
+		return NULL;
+	}
+	if (strip) {
+		rte_vlan_strip(c);
+	} else {
+		c->vlan_tci = vid;
+		if (rte_vlan_insert(&c) != 0) {
+			rte_pktmbuf_free(c);
+			fp_count(q, wl->idx, FP_PORT_DROP_no_mbuf, 1);
+			return NULL;
+		}
+	}
+	return c;
+}
+
+static inline void
+fp_tx_enqueue(struct fp_worker_local *wl, struct fp_port *q, struct rte_mbuf *m,
+	      uint16_t vid, int tagged)
+{
+	struct fp_txbuf *b = &wl->tx[q->slot];
+
+	m = fp_vlan_fixup(wl, q, m, vid, tagged);
+	if (unlikely(m == NULL))
+		return;
+	if (unlikely(b->n == FP_TXBUF))
+		fp_tx_flush(wl, q);
+	if (!b->dirty) {
+		b->dirty = 1;
+		wl->dirty[wl->n_dirty++] = q;
+	}
+	b->m[b->n++] = m;
+}
+
+static inline int
+fp_vlan_ok(const struct fp_port *q, uint16_t vid)
+{
+	return q->vlan == 0 || q->vlan == vid;
+}
+
+static void
+fp_flood(struct fp_worker_local *wl, const struct fp_snapshot *s,
+	 struct fp_port *in, struct rte_mbuf *m, uint16_t vid, int tagged)
+{
+	const struct fp_flood *fl = s->flood[in->net];
+	struct fp_port *out[FP_MAX_PORTS];
+	uint16_t n = 0;
+
+	for (uint16_t i = 0; fl != NULL && i < fl->n; i++) {
+		struct fp_port *q = fl->port[i];
+		/* A port with no guest is skipped, not counted as a drop. */
+		if (q != in && fp_vlan_ok(q, vid) &&
+		    __atomic_load_n(&q->vid, __ATOMIC_RELAXED) >= 0)
+			out[n++] = q;
+	}
+	if (n == 0) {
+		fp_count(in, wl->idx, FP_PORT_DROP_no_dest, 1);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (n > 1)
+		rte_mbuf_refcnt_update(m, (int16_t)(n - 1));
+	for (uint16_t i = 0; i < n; i++)
+		fp_tx_enqueue(wl, out[i], m, vid, tagged);
+}
+
+static inline void
+fp_learn(struct fp_worker_local *wl, const struct fp_network *net,
+	 const struct fp_port *in, uint64_t key, uint32_t tick)
+{
+	struct fp_learn_cache *lc = &wl->learn[in->slot];
+	struct fp_mac_entry *e;
+	int32_t pos;
+
+	if (likely(lc->key == key && lc->token == in->token &&
+		   tick - lc->tick < FP_LEARN_REFRESH))
+		return;
+	pos = rte_hash_lookup(net->mac, &key);
+	if (pos < 0) {
+		pos = rte_hash_add_key(net->mac, &key);
+		if (pos < 0)
+			return; /* table full: keep flooding to this MAC */
+	}
+	e = &net->entries[pos];
+	if (__atomic_load_n(&e->token, __ATOMIC_RELAXED) != in->token)
+		__atomic_store_n(&e->token, in->token, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->seen, tick, __ATOMIC_RELAXED);
+	lc->key = key;
+	lc->token = in->token;
+	lc->tick = tick;
+}
+
+static void
+fp_switch_burst(struct fp_worker_local *wl, const struct fp_snapshot *s,
+		struct fp_port *in, struct rte_mbuf **pkts, uint16_t n, uint32_t tick)
+{
+	const struct fp_network *net = s->net[in->net];
+	uint64_t dkey[FP_BURST];
+	const void *dkp[FP_BURST];
+	int32_t pos[FP_BURST];
+	uint16_t vids[FP_BURST];
+	uint8_t tagged[FP_BURST], uc[FP_BURST];
+	uint16_t n_uc = 0;
+	uint64_t bytes = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const uint8_t *eth = rte_pktmbuf_mtod(m, const uint8_t *);
+		int t, vid;
+
+		bytes += rte_pktmbuf_pkt_len(m);
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		vid = fp_frame_vlan(eth, rte_pktmbuf_data_len(m), &t);
+		if (unlikely(vid < 0)) {
+			fp_count(in, wl->idx, FP_PORT_DROP_runt, 1);
+			goto drop;
+		}
+		if (in->vlan != 0) {
+			if (unlikely(t && vid != 0)) {
+				fp_count(in, wl->idx, FP_PORT_DROP_vlan, 1);
+				goto drop;
+			}
+			vid = in->vlan;
+		}
+		vids[i] = (uint16_t)vid;
+		tagged[i] = (uint8_t)t;
+		if (likely(!fp_mac_is_group(eth + 6)))
+			fp_learn(wl, net, in, fp_mac_key(eth + 6, (uint16_t)vid), tick);
+		if (fp_mac_is_group(eth)) {
+			uc[i] = 0;
+		} else {
+			uc[i] = 1;
+			dkey[n_uc] = fp_mac_key(eth, (uint16_t)vid);
+			dkp[n_uc] = &dkey[n_uc];
+			n_uc++;
+		}
+		continue;
+drop:
+		rte_pktmbuf_free(m);
+		pkts[i] = NULL;
+	}
+	fp_count(in, wl->idx, FP_PORT_rx_packets, n);
+	fp_count(in, wl->idx, FP_PORT_rx_bytes, bytes);
+
+	if (n_uc > 0)
+		rte_hash_lookup_bulk(net->mac, dkp, n_uc, pos);
+
+	for (uint16_t i = 0, u = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct fp_port *q = NULL;
+
+		if (m == NULL)
+			continue;
+		if (uc[i]) {
+			int32_t p = pos[u++];
+			if (p >= 0) {
+				uint32_t tok = __atomic_load_n(&net->entries[p].token,
+							       __ATOMIC_RELAXED);
+				q = s->port[tok & (FP_MAX_PORTS - 1)];
+				if (q != NULL && q->token != tok)
+					q = NULL; /* stale: that port is gone */
+			}
+		}
+		if (q == NULL) {
+			fp_flood(wl, s, in, m, vids[i], tagged[i]);
+		} else if (unlikely(q == in)) {
+			fp_count(in, wl->idx, FP_PORT_DROP_hairpin, 1);
+			rte_pktmbuf_free(m);
+		} else if (unlikely(!fp_vlan_ok(q, vids[i]))) {
+			fp_count(in, wl->idx, FP_PORT_DROP_vlan, 1);
+			rte_pktmbuf_free(m);
+		} else {
+			fp_tx_enqueue(wl, q, m, vids[i], tagged[i]);
+		}
+	}
+}
+
+static uint32_t
+fp_poll_rxq(struct fp_worker_local *wl, const struct fp_snapshot *s,
+	    const struct fp_rxq *rq, uint32_t tick)
+{
+	struct fp_port *p = rq->port;
+	struct rte_mbuf *pkts[FP_BURST];
+	uint16_t vring = (uint16_t)(rq->queue * 2 + 1); /* guest's tx vring */
+	int vid = __atomic_load_n(&p->vid, __ATOMIC_ACQUIRE);
+	uint16_t n;
+
+	if (vid < 0 ||
+	    !(__atomic_load_n(&p->vring_enabled, __ATOMIC_RELAXED) & (1u << vring)))
+		return 0;
+	n = rte_vhost_dequeue_burst(vid, vring, fp_dp.pool, pkts, FP_BURST);
+	if (n > 0)
+		fp_switch_burst(wl, s, p, pkts, n, tick);
+	return n;
+}
+
+int
+fp_worker_main(void *arg)
+{
+	struct fp_worker_local *wl = arg;
+	struct fp_worker_counters *wc = &fp_dp.wstats[wl->idx];
+	uint64_t prev = rte_rdtsc();
+
+	rte_rcu_qsbr_thread_online(fp_dp.qsv, wl->idx);
+	while (!__atomic_load_n(&fp_dp.stop, __ATOMIC_RELAXED)) {
+		const struct fp_snapshot *s =
+			__atomic_load_n(&fp_dp.snap, __ATOMIC_ACQUIRE);
+		uint32_t npkts = 0;
+		uint64_t now;
+
+		if (s != NULL && s->forwarding) {
+			const struct fp_worker_rx *rx = &s->worker[wl->idx];
+			uint32_t tick = (uint32_t)(prev >> FP_TICK_SHIFT);
+
+			for (uint32_t i = 0; i < rx->n; i++)
+				npkts += fp_poll_rxq(wl, s, &rx->rxq[i], tick);
+			for (uint16_t i = 0; i < wl->n_dirty; i++) {
+				fp_tx_flush(wl, wl->dirty[i]);
+				wl->tx[wl->dirty[i]->slot].dirty = 0;
+			}
+			wl->n_dirty = 0;
+		}
+		now = rte_rdtsc();
+		wc->v[FP_WORKER_iterations]++;
+		if (npkts > 0) {
+			wc->v[FP_WORKER_busy_cycles] += now - prev;
+			wc->v[FP_WORKER_packets] += npkts;
+			wc->v[FP_WORKER_busy_iterations]++;
+		} else {
+			wc->v[FP_WORKER_idle_cycles] += now - prev;
+		}
+		prev = now;
+		/* Nothing from s is used past this point. */
+		rte_rcu_qsbr_quiescent(fp_dp.qsv, wl->idx);
+	}
+	rte_rcu_qsbr_thread_offline(fp_dp.qsv, wl->idx);
+	return 0;
+}

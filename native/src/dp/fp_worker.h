@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef FP_WORKER_H
+#define FP_WORKER_H
+
+/*
+ * Worker lcore entry point (rte_eal_remote_launch). `arg` is the worker index
+ * cast to a pointer. Runs until fp_dp.stop is set.
+ * @pre called on a worker lcore registered with fp_dp.qsv under its index.
+ */
+int fp_worker_main(void *arg);
+
+#endif
