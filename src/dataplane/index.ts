@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: Apache-2.0
+// Typed API over the native data plane. The only module that loads the
+// addon (through ./native.ts). All methods are safe to call from the event
+// loop: the native side runs the work on fp-ctl and settles a Promise.
+import { EventEmitter } from 'node:events';
+import { mkdir, rm } from 'node:fs/promises';
+
+import { defaultDataplaneConfig, type DataplaneConfig } from './config.js';
+import { planEal, readHugepages, type EalPlan } from './eal-args.js';
+import { DataplaneError, fromNative } from './errors.js';
+import { loadAddon, type NativeAddon, type NativeEvent, type NativeStats } from './native.js';
+import {
+  cleanupPortDir, finishServerSocket, preparePortDir, resolvePortSpec, validateName,
+  type PortSpec, type ResolvedPort,
+} from './port-spec.js';
+
+export { DataplaneError } from './errors.js';
+export type { ErrnoCode } from './errors.js';
+export type { DataplaneConfig } from './config.js';
+export { defaultDataplaneConfig } from './config.js';
+export type { PortSpec, ResolvedPort, PortMode } from './port-spec.js';
+export { resolvePortSpec, validateName, SUN_PATH_MAX } from './port-spec.js';
+
+export interface LinkEvent {
+  port: string;
+  up: boolean;
+  /** Negotiated virtio feature bits (link up only). */
+  features?: bigint;
+  queuePairs?: number;
+}
+
+export interface QueueEvent {
+  port: string;
+  vring: number;
+  /** Even vrings carry frames to the guest, odd ones from it. */
+  direction: 'to-guest' | 'from-guest';
+  enabled: boolean;
+}
+
+export interface PortStats {
+  name: string;
+  network: string;
+  linkUp: boolean;
+  queuePairs: number;
+  features: bigint;
+  rxPackets: number;
+  rxBytes: number;
+  txPackets: number;
+  txBytes: number;
+  /** Drops by reason (see native/include/fp/fp_counters.h). */
+  drops: Record<string, number>;
+}
+
+export interface WorkerStats {
+  lcore: number;
+  busyCycles: number;
+  idleCycles: number;
+  packets: number;
+  iterations: number;
+  /** Busy cycles per packet, as OVS pmd-perf-show reports it. */
+  cyclesPerPacket: number;
+  busyPercent: number;
+}
+
+export interface DataplaneStats {
+  tscHz: number;
+  mbufs: { total: number; available: number; inUse: number };
+  ports: PortStats[];
+  workers: WorkerStats[];
+}
+
+export interface DataplaneInfo {
+  dpdkVersion: string;
+  mainLcore: number;
+  workerLcores: number[];
+  hugePages: boolean;
+  memoryReason: string;
+  eal: string[];
+}
+
+export interface DataplaneEvents {
+  link: [LinkEvent];
+  queue: [QueueEvent];
+}
+
+export class Dataplane extends EventEmitter<DataplaneEvents> {
+  readonly config: DataplaneConfig;
+  private addon: NativeAddon | undefined;
+  private plan: EalPlan | undefined;
+  private readonly ports = new Map<string, ResolvedPort>();
+  private readonly networks = new Set<string>();
+  private state: 'new' | 'running' | 'stopped' = 'new';
+
+  constructor(config: Partial<DataplaneConfig> = {}) {
+    super();
+    this.config = { ...defaultDataplaneConfig(), ...config };
+  }
+
+  /** Starts EAL on its own thread and the workers; forwarding stays off. */
+  async start(): Promise<DataplaneInfo> {
+    if (this.state !== 'new') throw new DataplaneError('EALREADY', 'data plane already started');
+    this.plan = planEal(this.config, readHugepages());
+    this.addon = loadAddon();
+    await mkdir(this.config.socketRoot, { recursive: true, mode: 0o755 });
+    await this.removeRuntimeDir();
+    this.state = 'stopped'; // a failed start cannot be retried in-process
+    try {
+      await this.addon.start(
+        this.plan.argv,
+        {
+          nMbufs: this.config.nMbufs,
+          macTableSize: this.config.macTableSize,
+          macAgeMs: this.config.macAgeSec * 1000,
+        },
+        (ev) => this.onNativeEvent(ev),
+      );
+    } catch (e) {
+      await this.removeRuntimeDir();
+      throw fromNative(e);
+    }
+    this.state = 'running';
+    return this.info();
+  }
+
+  async info(): Promise<DataplaneInfo> {
+    const i = await this.call((a) => a.info());
+    return { ...i, memoryReason: this.plan?.memoryReason ?? '', eal: this.plan?.argv ?? [] };
+  }
+
+  /** Removes every port (their sockets too) and stops EAL. */
+  async stop(): Promise<void> {
+    if (this.state !== 'running') return;
+    for (const name of [...this.ports.keys()]) await this.removePort(name);
+    await this.call((a) => a.stop());
+    this.state = 'stopped';
+    this.networks.clear();
+    await this.removeRuntimeDir();
+  }
+
+  async setForwarding(enabled: boolean): Promise<void> {
+    await this.call((a) => a.setForwarding(enabled));
+  }
+
+  async createNetwork(name: string): Promise<void> {
+    validateName('network', name);
+    if (this.networks.has(name)) throw new DataplaneError('EEXIST', `network ${name} already exists`);
+    await this.call((a) => a.createNetwork(name));
+    this.networks.add(name);
+  }
+
+  async deleteNetwork(name: string): Promise<void> {
+    await this.call((a) => a.deleteNetwork(name));
+    this.networks.delete(name);
+  }
+
+  /** Creates the port's directory and vhost-user socket. */
+  async addPort(spec: PortSpec): Promise<ResolvedPort> {
+    const p = resolvePortSpec(spec, this.config.socketRoot);
+    this.requireRunning();
+    if (this.ports.has(p.name)) throw new DataplaneError('EEXIST', `port ${p.name} already exists`);
+    for (const q of this.ports.values()) {
+      if (q.dir === p.dir) throw new DataplaneError('EEXIST', `directory ${p.dir} is already used by port ${q.name}`);
+    }
+    if (!this.networks.has(p.network)) throw new DataplaneError('ENOENT', `no network named ${p.network}`);
+    await preparePortDir(p, this.config.socketRoot);
+    try {
+      await this.call((a) => a.addPort({
+        name: p.name, network: p.network, path: p.socketPath,
+        client: p.mode === 'client', queues: p.queues, vlan: p.vlan,
+      }));
+    } catch (e) {
+      await cleanupPortDir(p);
+      throw e;
+    }
+    this.ports.set(p.name, p);
+    if (p.mode === 'server') await finishServerSocket(p);
+    return p;
+  }
+
+  async removePort(name: string): Promise<void> {
+    const p = this.ports.get(name);
+    if (!p) throw new DataplaneError('ENOENT', `no port named ${name}`);
+    await this.call((a) => a.removePort(name));
+    this.ports.delete(name);
+    await cleanupPortDir(p);
+  }
+
+  port(name: string): ResolvedPort | undefined {
+    return this.ports.get(name);
+  }
+
+  async stats(): Promise<DataplaneStats> {
+    const raw = await this.call((a) => a.stats());
+    return convertStats(this.addon!, raw);
+  }
+
+  private requireRunning(): void {
+    if (this.state !== 'running') throw new DataplaneError('ENODEV', 'data plane is not running');
+  }
+
+  private async call<T>(fn: (a: NativeAddon) => Promise<T>): Promise<T> {
+    this.requireRunning();
+    try {
+      return await fn(this.addon!);
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
+  private onNativeEvent(ev: NativeEvent): void {
+    if (ev.kind === 'queue-state') {
+      const vring = ev.vring ?? 0;
+      this.emit('queue', {
+        port: ev.port, vring, direction: vring % 2 === 0 ? 'to-guest' : 'from-guest', enabled: ev.enabled ?? false,
+      });
+    } else {
+      this.emit('link', {
+        port: ev.port,
+        up: ev.kind === 'link-up',
+        ...(ev.kind === 'link-up' ? { features: ev.features ?? 0n, queuePairs: ev.queuePairs ?? 0 } : {}),
+      });
+    }
+  }
+
+  private async removeRuntimeDir(): Promise<void> {
+    await rm(`/var/run/dpdk/${this.config.filePrefix}`, { recursive: true, force: true });
+  }
+}
+
+function convertStats(addon: NativeAddon, raw: NativeStats): DataplaneStats {
+  const pnames = addon.portCounterNames();
+  const wnames = addon.workerCounterNames();
+  const ports = raw.ports.map((p) => {
+    const v: Record<string, number> = {};
+    pnames.forEach((n, i) => { v[n] = Number(p.counters[i]); });
+    const drops: Record<string, number> = {};
+    for (const n of pnames) if (n.startsWith('drop_')) drops[n.slice(5)] = v[n] ?? 0;
+    return {
+      name: p.name, network: p.network, linkUp: p.linkUp, queuePairs: p.queuePairs, features: p.features,
+      rxPackets: v.rx_packets ?? 0, rxBytes: v.rx_bytes ?? 0, txPackets: v.tx_packets ?? 0, txBytes: v.tx_bytes ?? 0,
+      drops,
+    };
+  });
+  const workers = raw.workers.map((w) => {
+    const v: Record<string, number> = {};
+    wnames.forEach((n, i) => { v[n] = Number(w.counters[i]); });
+    const busy = v.busy_cycles ?? 0;
+    const idle = v.idle_cycles ?? 0;
+    const packets = v.packets ?? 0;
+    return {
+      lcore: w.lcore, busyCycles: busy, idleCycles: idle, packets, iterations: v.iterations ?? 0,
+      cyclesPerPacket: packets > 0 ? busy / packets : 0,
+      busyPercent: busy + idle > 0 ? (100 * busy) / (busy + idle) : 0,
+    };
+  });
+  return {
+    tscHz: raw.tscHz,
+    mbufs: { total: raw.mbufsTotal, available: raw.mbufsAvailable, inUse: raw.mbufsTotal - raw.mbufsAvailable },
+    ports,
+    workers,
+  };
+}

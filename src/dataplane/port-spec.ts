@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: Apache-2.0
+// Port specification: validation (pure) and the socket directory on disk.
+import { createConnection } from 'node:net';
+import { chmod, chown, lstat, mkdir, realpath, rm, rmdir, unlink } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
+
+import { DataplaneError } from './errors.js';
+
+export const SUN_PATH_MAX = 107; // bytes, without the NUL
+export const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+export const MAX_QUEUES = 16;
+
+export type PortMode = 'server' | 'client';
+
+export interface PortSpec {
+  name: string;
+  network: string;
+  /** server: the switch owns the socket; client: the container serves it. */
+  mode?: PortMode;
+  queues?: number;
+  /** 0 = trunk (tags pass), 1..4094 = access port of that VLAN. */
+  vlan?: number;
+  /** Default `<socketRoot>/<name>/sock`. Must be below socketRoot. */
+  socketPath?: string;
+  dirMode?: number;
+  socketMode?: number;
+  uid?: number;
+  gid?: number;
+}
+
+export interface ResolvedPort {
+  name: string;
+  network: string;
+  mode: PortMode;
+  queues: number;
+  vlan: number;
+  socketPath: string;
+  dir: string;
+  dirMode: number;
+  socketMode: number;
+  uid: number | undefined;
+  gid: number | undefined;
+}
+
+export function validateName(kind: string, name: unknown): string {
+  if (typeof name !== 'string' || !NAME_RE.test(name) || name.includes('..')) {
+    throw new DataplaneError(
+      'EINVAL',
+      `${kind} name must be 1-63 characters of letters, digits, '_', '.', '-', start with a letter or digit, and not contain '..'; got ${JSON.stringify(name)}`,
+    );
+  }
+  return name;
+}
+
+function intIn(what: string, v: number | undefined, dflt: number, lo: number, hi: number): number {
+  const x = v ?? dflt;
+  if (!Number.isInteger(x) || x < lo || x > hi) {
+    throw new DataplaneError('EINVAL', `${what} must be an integer in ${lo}..${hi}, got ${String(v)}`);
+  }
+  return x;
+}
+
+/** Pure validation: everything that can be checked without the disk. */
+export function resolvePortSpec(spec: PortSpec, socketRoot: string): ResolvedPort {
+  const name = validateName('port', spec.name);
+  const network = validateName('network', spec.network);
+  const mode = spec.mode ?? 'server';
+  if (mode !== 'server' && mode !== 'client') {
+    throw new DataplaneError('EINVAL', `mode must be 'server' or 'client', got ${JSON.stringify(mode)}`);
+  }
+  const root = resolve(socketRoot);
+  const socketPath = spec.socketPath ?? join(root, name, 'sock');
+  if (!isAbsolute(socketPath) || resolve(socketPath) !== socketPath) {
+    throw new DataplaneError('EINVAL', `socket path must be absolute and normalised: ${socketPath}`);
+  }
+  const dir = dirname(socketPath);
+  if (!dir.startsWith(root + sep)) {
+    throw new DataplaneError('EINVAL', `socket path ${socketPath} is outside the socket root ${root}`);
+  }
+  const bytes = Buffer.byteLength(socketPath);
+  if (bytes > SUN_PATH_MAX) {
+    throw new DataplaneError(
+      'ENAMETOOLONG',
+      `socket path is ${bytes} bytes, over the ${SUN_PATH_MAX}-byte limit of a unix socket: ${socketPath}`,
+    );
+  }
+  return {
+    name,
+    network,
+    mode,
+    queues: intIn('queues', spec.queues, 1, 1, MAX_QUEUES),
+    vlan: intIn('vlan', spec.vlan, 0, 0, 4094),
+    socketPath,
+    dir,
+    dirMode: intIn('dirMode', spec.dirMode, 0o750, 0, 0o7777),
+    socketMode: intIn('socketMode', spec.socketMode, 0o660, 0, 0o777),
+    uid: spec.uid === undefined ? undefined : intIn('uid', spec.uid, 0, 0, 2 ** 32 - 2),
+    gid: spec.gid === undefined ? undefined : intIn('gid', spec.gid, 0, 0, 2 ** 32 - 2),
+  };
+}
+
+async function isLiveSocket(path: string): Promise<boolean> {
+  return new Promise((done) => {
+    const c = createConnection(path);
+    c.once('connect', () => { c.destroy(); done(true); });
+    c.once('error', () => done(false));
+  });
+}
+
+/**
+ * Create the port's own directory (mode/owner as asked) and clear a stale
+ * socket left by a crash. Refuses a directory that resolves outside root
+ * (symlinks) or a socket somebody is still listening on.
+ */
+export async function preparePortDir(p: ResolvedPort, socketRoot: string): Promise<void> {
+  await mkdir(p.dir, { recursive: true, mode: p.dirMode });
+  const realRoot = await realpath(socketRoot);
+  const realDir = await realpath(p.dir);
+  if (!realDir.startsWith(realRoot + sep)) {
+    throw new DataplaneError('EINVAL', `port directory ${p.dir} resolves outside the socket root (${realDir})`);
+  }
+  await chmod(p.dir, p.dirMode);
+  if (p.uid !== undefined || p.gid !== undefined) await chown(p.dir, p.uid ?? -1, p.gid ?? -1);
+  if (p.mode === 'server') {
+    const st = await lstat(p.socketPath).catch(() => undefined);
+    if (st) {
+      if (!st.isSocket()) throw new DataplaneError('EEXIST', `${p.socketPath} exists and is not a socket`);
+      if (await isLiveSocket(p.socketPath)) {
+        throw new DataplaneError('EADDRINUSE', `${p.socketPath} is in use by another process`);
+      }
+      await unlink(p.socketPath);
+    }
+  }
+}
+
+/** After the switch created a server socket: apply mode and owner. */
+export async function finishServerSocket(p: ResolvedPort): Promise<void> {
+  await chmod(p.socketPath, p.socketMode);
+  if (p.uid !== undefined || p.gid !== undefined) await chown(p.socketPath, p.uid ?? -1, p.gid ?? -1);
+}
+
+/** Remove what preparePortDir made. A client-mode socket is the container's. */
+export async function cleanupPortDir(p: ResolvedPort): Promise<void> {
+  if (p.mode === 'server') {
+    await rm(p.socketPath, { force: true });
+  }
+  await rmdir(p.dir).catch(() => undefined); // kept if the container left files
+}

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: Apache-2.0
+// Shared set-up for e2e tests: a real data plane on its own socket root and
+// EAL file prefix, testpmd containers attached to its ports, and the checks
+// every e2e file ends with (no mbuf leak, no stray process, no leftovers).
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { Dataplane, type DataplaneConfig } from '../../src/dataplane/index.js';
+import { TestpmdContainer, type TestpmdOptions } from '../../src/cnf/testpmd.js';
+
+export const CNF_CPU = 0;
+export const WORKER_CPU = 1;
+
+export function mac(n: number): string {
+  return `02:00:00:00:00:${n.toString(16).padStart(2, '0')}`;
+}
+
+export function testRoot(tag: string): string {
+  return `/run/fastpath-test/${tag}`;
+}
+
+export async function startDataplane(tag: string, cfg: Partial<DataplaneConfig> = {}): Promise<Dataplane> {
+  const root = testRoot(tag);
+  rmSync(root, { recursive: true, force: true });
+  const dp = new Dataplane({
+    mainCpu: CNF_CPU,
+    workerCpus: [WORKER_CPU],
+    filePrefix: `fptest-${tag}`,
+    socketRoot: join(root, 'ports'),
+    memoryMb: 256,
+    nMbufs: 8192,
+    ...cfg,
+  });
+  await dp.start();
+  return dp;
+}
+
+const containers = new Set<TestpmdContainer>();
+
+export async function startCnf(dp: Dataplane, port: string, n: number, opts: Partial<TestpmdOptions> = {}): Promise<TestpmdContainer> {
+  const p = dp.port(port);
+  if (!p) throw new Error(`no port ${port}`);
+  const c = await TestpmdContainer.start({
+    name: port,
+    cpu: CNF_CPU,
+    hugeMb: 64,
+    ports: [{ hostDir: p.dir, mac: mac(n), server: p.mode === 'client' }],
+    ...opts,
+  });
+  containers.add(c);
+  return c;
+}
+
+export async function stopCnf(c: TestpmdContainer): Promise<void> {
+  await c.stop();
+  containers.delete(c);
+}
+
+export async function stopAllCnfs(): Promise<void> {
+  for (const c of containers) await c.kill();
+  containers.clear();
+}
+
+/** Poll fn until it returns a value for which pred holds. */
+export async function until<T>(fn: () => Promise<T>, pred: (v: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await fn();
+    if (pred(last)) return last;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last, bigintJson)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export function bigintJson(_k: string, v: unknown): unknown {
+  return typeof v === 'bigint' ? v.toString() : v;
+}
+
+export async function portStats(dp: Dataplane, name: string) {
+  const s = (await dp.stats()).ports.find((p) => p.name === name);
+  if (!s) throw new Error(`no stats for port ${name}`);
+  return s;
+}
+
+export async function waitLink(dp: Dataplane, name: string, up: boolean) {
+  return until(() => portStats(dp, name), (s) => s.linkUp === up, `port ${name} link ${up ? 'up' : 'down'}`);
+}
+
+/** Mempool back to its start value: every mbuf returned. */
+export async function expectNoMbufLeak(dp: Dataplane): Promise<void> {
+  await until(() => dp.stats(), (s) => s.mbufs.inUse === 0, 'all mbufs back in the pool', 10_000);
+}
+
+/** What every e2e file checks at the end. */
+export async function teardown(dp: Dataplane | undefined, tag: string): Promise<void> {
+  await stopAllCnfs();
+  if (dp) await dp.stop();
+  // --kill-child delivers SIGKILL to testpmd as unshare exits: poll for it.
+  const stray = await until(async () => {
+    try {
+      return execFileSync('pgrep', ['-af', 'dpdk-testpmd'], { encoding: 'utf8' }).trim();
+    } catch {
+      return '';
+    }
+  }, (s) => s === '', 'no dpdk-testpmd process left', 10_000).catch((e: Error) => e.message);
+  if (stray) throw new Error(`stray testpmd processes: ${stray}`);
+  const ports = join(testRoot(tag), 'ports');
+  const left = existsSync(ports) ? readdirSync(ports) : [];
+  if (left.length > 0) throw new Error(`leftover port directories: ${left.join(', ')}`);
+  if (existsSync(`/var/run/dpdk/fptest-${tag}`)) throw new Error('leftover EAL runtime directory');
+  rmSync(testRoot(tag), { recursive: true, force: true });
+}
