@@ -99,7 +99,8 @@ export class TestpmdContainer {
       `--forward-mode=${opts.forwardMode ?? 'rxonly'}`,
       ...(opts.extraArgs ?? []),
     ];
-    return { argv, env: { FP_PORT_DIR: [...dirs][0]!, FP_HUGE_MB: String(huge) } };
+    const served = opts.ports.filter((p) => p.server).map((p) => p.sock ?? 'sock');
+    return { argv, env: { FP_PORT_DIR: [...dirs][0]!, FP_HUGE_MB: String(huge), FP_SERVER_SOCKS: served.join(' ') } };
   }
 
   /** Start the container and wait for testpmd's first prompt. */

@@ -98,7 +98,7 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
 
   /** Starts EAL on its own thread and the workers; forwarding stays off. */
   async start(): Promise<DataplaneInfo> {
-    if (this.state !== 'new') throw new DataplaneError('EALREADY', 'data plane already started');
+    if (this.state !== 'new') throw new DataplaneError('EALREADY', 'the data plane was already started in this process (DPDK cannot be initialised twice; restart the process)');
     this.plan = planEal(this.config, readHugepages());
     this.addon = loadAddon();
     await mkdir(this.config.socketRoot, { recursive: true, mode: 0o755 });

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Port specification: validation (pure) and the socket directory on disk.
 import { createConnection } from 'node:net';
-import { chmod, chown, lstat, mkdir, realpath, rm, rmdir, unlink } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, realpath, rm, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 
 import { DataplaneError } from './errors.js';
@@ -139,10 +139,11 @@ export async function finishServerSocket(p: ResolvedPort): Promise<void> {
   if (p.uid !== undefined || p.gid !== undefined) await chown(p.socketPath, p.uid ?? -1, p.gid ?? -1);
 }
 
-/** Remove what preparePortDir made. A client-mode socket is the container's. */
+/**
+ * Remove the port's directory with whatever is in it: the port is gone, and a
+ * client-mode socket left by the container would only be stale (a container
+ * still listening keeps its file descriptor).
+ */
 export async function cleanupPortDir(p: ResolvedPort): Promise<void> {
-  if (p.mode === 'server') {
-    await rm(p.socketPath, { force: true });
-  }
-  await rmdir(p.dir).catch(() => undefined); // kept if the container left files
+  await rm(p.dir, { recursive: true, force: true });
 }

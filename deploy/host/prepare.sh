@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Makes this host ready to build, test and run fastpath, from a fresh Debian
+# 12 with only Node 20, git and a compiler. Idempotent and quick when done:
+#   - Debian packages: DPDK 22.11 (runtime, headers, dpdk-testpmd), build
+#     tools, util-linux (unshare), coreutils (stdbuf), iproute2
+#   - 2 MiB hugepages: a pool of FP_HUGEPAGES (default 1024) mounted on
+#     /dev/hugepages
+#   - npm dependencies (npm ci) when node_modules is missing or stale
+#   - the native addon, rebuilt when missing or older than its sources
+# Under CI=true the package step always runs (apt-get update included), so a
+# warmed machine cannot hide a missing package.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+log() { printf '[prepare] %s\n' "$*" >&2; }
+
+if [ "$(id -u)" -ne 0 ]; then
+  log "must run as root (DPDK needs hugepages, namespaces and mounts)"; exit 1
+fi
+
+PKGS=(dpdk dpdk-dev libdpdk-dev pkg-config cmake make g++ util-linux coreutils iproute2 procps)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${CI:-}" = "true" ] || [ ${#missing[@]} -gt 0 ]; then
+  log "installing Debian packages: ${missing[*]:-(CI: verifying all)}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${PKGS[@]}" >/dev/null
+fi
+command -v dpdk-testpmd >/dev/null || { log "dpdk-testpmd missing after install"; exit 1; }
+
+want=${FP_HUGEPAGES:-1024}
+have=$(cat /proc/sys/vm/nr_hugepages)
+if [ "$have" -lt "$want" ]; then
+  log "reserving $want 2 MiB hugepages (had $have)"
+  echo "$want" > /proc/sys/vm/nr_hugepages
+  have=$(cat /proc/sys/vm/nr_hugepages)
+  [ "$have" -ge "$want" ] || log "warning: kernel gave only $have hugepages"
+fi
+mkdir -p /dev/hugepages
+if ! grep -qs ' /dev/hugepages hugetlbfs ' /proc/mounts; then
+  log "mounting hugetlbfs on /dev/hugepages"
+  mount -t hugetlbfs -o pagesize=2M nodev /dev/hugepages
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "installing npm dependencies"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+bash deploy/host/build-native.sh --if-stale

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: Apache-2.0
+// Client-mode ports: the container serves the socket (virtio_user
+// server=1) and the switch reconnects whenever it comes back.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { Dataplane, LinkEvent } from '../../src/dataplane/index.js';
+import type { TestpmdContainer } from '../../src/cnf/testpmd.js';
+import { expectNoMbufLeak, mac, portStats, startCnf, startDataplane, stopCnf, teardown, waitLink } from '../helpers/fixture.js';
+
+const TAG = 'client';
+let dp: Dataplane;
+let a: TestpmdContainer;
+const events: LinkEvent[] = [];
+
+describe('client-mode port', () => {
+  beforeAll(async () => {
+    dp = await startDataplane(TAG);
+    dp.on('link', (ev) => events.push(ev));
+    await dp.createNetwork('net');
+    await dp.addPort({ name: 'a', network: 'net' });
+    await dp.addPort({ name: 'b', network: 'net', mode: 'client' });
+    await dp.setForwarding(true);
+    a = await startCnf(dp, 'a', 1);
+    await waitLink(dp, 'a', true);
+  });
+
+  afterAll(async () => {
+    await teardown(dp, TAG);
+  });
+
+  it('comes back up and forwards after each container restart, 3 times', async () => {
+    expect((await portStats(dp, 'b')).linkUp).toBe(false); // nobody serves it yet
+    for (let round = 1; round <= 3; round++) {
+      const b = await startCnf(dp, 'b', 2); // server=1: fastpath connects to it
+      await waitLink(dp, 'b', true);
+      await b.cmd('start');
+      await a.cmd('stop');
+      await a.cmd(`set eth-peer 0 ${mac(2)}`);
+      await a.cmd('start tx_first 4');
+      const got = await b.waitStats((s) => s.rxPackets >= 128);
+      expect(got.rxPackets).toBe(128); // a fresh guest each round
+      if (round % 2 === 1) await b.kill(); // crash
+      else await stopCnf(b); // clean exit
+      await waitLink(dp, 'b', false);
+    }
+    const b = events.filter((e) => e.port === 'b').map((e) => e.up);
+    expect(b).toEqual([true, false, true, false, true, false]);
+    const up = events.find((e) => e.port === 'b' && e.up)!;
+    expect(up.queuePairs).toBe(1);
+    // VIRTIO_F_VERSION_1 (bit 32) is negotiated by every modern virtio_user.
+    expect((up.features! >> 32n) & 1n).toBe(1n);
+    await a.cmd('stop');
+    await expectNoMbufLeak(dp);
+  });
+});
