@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Bad input gives a clear, typed error and changes nothing.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,17 +27,17 @@ async function expectError(p: Promise<unknown>, code: string, message: RegExp): 
   expect((err as DataplaneError).message).toMatch(message);
 }
 
+beforeAll(async () => {
+  dp = await startDataplane(TAG);
+  await dp.createNetwork('net');
+  await dp.addPort({ name: 'web0', network: 'net' });
+});
+
+afterAll(async () => {
+  await teardown(dp, TAG);
+});
+
 describe('bad input', () => {
-  beforeAll(async () => {
-    dp = await startDataplane(TAG);
-    await dp.createNetwork('net');
-    await dp.addPort({ name: 'web0', network: 'net' });
-  });
-
-  afterAll(async () => {
-    await teardown(dp, TAG);
-  });
-
   const cases: Array<[string, () => Promise<unknown>, string, RegExp]> = [
     ['duplicate port name', () => dp.addPort({ name: 'web0', network: 'net' }), 'EEXIST', /port web0 already exists/],
     ['socket path over 107 bytes', () => dp.addPort({
@@ -72,5 +72,20 @@ describe('bad input', () => {
     }).then(() => undefined, (e: unknown) => e as { code: string; message: string });
     expect(err?.code).toBe('EEXIST');
     expect(err?.message).toMatch(/port web0 already exists/);
+  });
+});
+
+describe('port directory and socket permissions', () => {
+  it('creates the directory and socket with the mode and owner asked for', async () => {
+    const p = await dp.addPort({ name: 'perm', network: 'net', uid: 1234, gid: 5678, dirMode: 0o710, socketMode: 0o600 });
+    const d = statSync(p.dir);
+    const s = statSync(p.socketPath);
+    expect(d.mode & 0o7777).toBe(0o710);
+    expect([d.uid, d.gid]).toEqual([1234, 5678]);
+    expect(s.isSocket()).toBe(true);
+    expect(s.mode & 0o777).toBe(0o600);
+    expect([s.uid, s.gid]).toEqual([1234, 5678]);
+    await dp.removePort('perm');
+    expect(existsSync(p.dir)).toBe(false);
   });
 });
