@@ -37,12 +37,15 @@ test_vlan_parse(void)
 static void
 test_mac_key(void)
 {
-	const uint8_t a[6] = { 0x02, 0, 0, 0, 0, 0x0a };
-	const uint8_t b[6] = { 0x02, 0, 0, 0, 0, 0x0b };
+	/* Keys read 8 bytes: trailing bytes (here 0xee) must not leak in. */
+	const uint8_t a[8] = { 0x02, 0, 0, 0, 0, 0x0a, 0xee, 0xee };
+	const uint8_t b[8] = { 0x02, 0, 0, 0, 0, 0x0b, 0xee, 0xee };
 
 	CHECK(fp_mac_key(a, 0) != fp_mac_key(b, 0));
 	CHECK(fp_mac_key(a, 1) != fp_mac_key(a, 2)); /* same MAC, other VLAN */
 	CHECK(fp_mac_key(a, 4094) >> 48 == 4094);
+	CHECK((fp_mac_key(a, 0) & 0xffffffffffffULL) == 0x0a0000000002ULL);
+	CHECK(fp_mac_key(a, 0) >> 48 == 0);
 	CHECK(!fp_mac_is_group(a));
 	CHECK(fp_mac_is_group((const uint8_t[]){ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }));
 	CHECK(fp_mac_is_group((const uint8_t[]){ 0x01, 0x00, 0x5e, 0, 0, 1 }));

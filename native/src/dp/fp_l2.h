@@ -14,13 +14,18 @@
 #define FP_ETHERTYPE_VLAN 0x8100
 #define FP_VLAN_NONE 0
 
-/* 64-bit MAC table key: MAC in the low 48 bits, VLAN id above. */
+/*
+ * 64-bit MAC table key: MAC in the low 48 bits, VLAN id above. Reads 8
+ * bytes and masks, rather than copying 6 into a zeroed word: one load, and
+ * no store-to-load forwarding stall. @pre mac + 8 is inside the frame (true
+ * for both MACs of any frame of at least FP_ETH_HLEN bytes).
+ */
 static inline uint64_t
 fp_mac_key(const uint8_t *mac, uint16_t vlan)
 {
-	uint64_t k = 0;
-	memcpy(&k, mac, 6); /* little-endian: bytes 0..5 land in bits 0..47 */
-	return k | ((uint64_t)(vlan & 0xfff) << 48);
+	uint64_t k;
+	memcpy(&k, mac, 8); /* little-endian: bytes 0..5 land in bits 0..47 */
+	return (k & 0xffffffffffffULL) | ((uint64_t)(vlan & 0xfff) << 48);
 }
 
 static inline int
