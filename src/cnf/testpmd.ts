@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // A dpdk-testpmd "container": its own network and mount namespaces, seeing
-// only its port directory (at /run/fastpath) and its own hugetlbfs instance,
-// attached to a fastpath port with virtio_user. Driven through testpmd's
-// interactive prompt on stdin. Used by the e2e tests, the demo and the bench.
+// only its port directories (at /run/fastpath) and its own hugetlbfs
+// instance, attached to fastpath ports with virtio_user. Driven through
+// testpmd's interactive prompt on stdin. Used by the e2e tests, the demo and
+// the bench (which also drives a plain host testpmd with TestpmdProcess).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +12,11 @@ const CONTAINER_SH = join(dirname(fileURLToPath(import.meta.url)), 'container.sh
 const PROMPT = 'testpmd> ';
 
 export interface VirtioPort {
-  /** Host directory of the fastpath port; seen as /run/fastpath inside. */
+  /**
+   * Host directory of the fastpath port. When every port of the container
+   * shares one directory it is seen as /run/fastpath; with several distinct
+   * directories, the n-th one (in order of first use) is /run/fastpath/<n>.
+   */
   hostDir: string;
   /** Socket file name inside hostDir. */
   sock?: string;
@@ -49,88 +54,66 @@ export interface TestpmdPortStats {
   txBytes: number;
 }
 
-export class TestpmdContainer {
-  readonly name: string;
-  private readonly proc: ChildProcessWithoutNullStreams;
-  private out = '';
-  private exited: Promise<number | null>;
-  private busy: Promise<unknown> = Promise.resolve();
-  private readonly timeoutMs: number;
+export interface TestpmdSpawnOptions {
+  env?: Record<string, string>;
+  /** Milliseconds allowed for start-up and for each command. */
+  timeoutMs?: number;
+}
 
-  private constructor(opts: TestpmdOptions, proc: ChildProcessWithoutNullStreams) {
-    this.name = opts.name;
+/**
+ * Any interactive testpmd (`-i`) whose stdin/stdout we own: commands are
+ * written one at a time and each answer ends at the next prompt.
+ */
+export class TestpmdProcess {
+  readonly name: string;
+  protected readonly proc: ChildProcessWithoutNullStreams;
+  /** stdout and stderr interleaved, for error messages. */
+  private out = '';
+  /** stdout alone: prompts are found here, since a stderr line can land in
+   * the middle of one (testpmd writes "testpmd> " in pieces). */
+  private stdoutText = '';
+  private readonly exited: Promise<number | null>;
+  private busy: Promise<unknown> = Promise.resolve();
+  protected readonly timeoutMs: number;
+
+  protected constructor(name: string, proc: ChildProcessWithoutNullStreams, timeoutMs: number) {
+    this.name = name;
     this.proc = proc;
-    this.timeoutMs = opts.timeoutMs ?? 30_000;
-    proc.stdout.on('data', (d: Buffer) => { this.out += d.toString(); });
+    this.timeoutMs = timeoutMs;
+    proc.stdout.on('data', (d: Buffer) => { this.out += d.toString(); this.stdoutText += d.toString(); });
     proc.stderr.on('data', (d: Buffer) => { this.out += d.toString(); });
     this.exited = new Promise((done) => proc.once('exit', (code) => done(code)));
   }
 
-  static args(opts: TestpmdOptions): { argv: string[]; env: Record<string, string> } {
-    if (opts.ports.length === 0) throw new Error('testpmd container needs at least one port');
-    const dirs = new Set(opts.ports.map((p) => p.hostDir));
-    if (dirs.size !== 1) throw new Error('all ports of one container must share its directory');
-    const cpu = opts.cpu ?? 0;
-    const huge = opts.hugeMb ?? 64;
-    const mem = opts.memMb ?? (huge > 0 ? Math.floor(huge / 2) : 64);
-    const vdevs = opts.ports.map((p, i) => {
-      const kv = [
-        `path=/run/fastpath/${p.sock ?? 'sock'}`, `mac=${p.mac}`, `queues=${p.queues ?? 1}`,
-        ...(p.server ? ['server=1'] : []), ...(p.packedVq ? ['packed_vq=1'] : []),
-      ];
-      return `--vdev=net_virtio_user${i},${kv.join(',')}`;
-    });
-    const argv = [
-      // stdout is a pipe: unbuffer it so output and prompts stay in order.
-      'stdbuf', '-o0', '-e0',
-      'dpdk-testpmd',
-      '--lcores', `0@${cpu},1@${opts.fwdCpu ?? cpu}`,
-      '--file-prefix', `cnf-${opts.name}`,
-      '--single-file-segments',
-      '-m', String(mem),
-      '--no-pci',
-      '--log-level', '*:notice',
-      ...(huge > 0 ? ['--huge-dir', '/dev/hugepages'] : ['--no-huge']),
-      ...vdevs,
-      '--',
-      '-i',
-      `--total-num-mbufs=${opts.mbufs ?? 2048}`,
-      '--nb-cores=1',
-      `--forward-mode=${opts.forwardMode ?? 'rxonly'}`,
-      ...(opts.extraArgs ?? []),
-    ];
-    const served = opts.ports.filter((p) => p.server).map((p) => p.sock ?? 'sock');
-    return { argv, env: { FP_PORT_DIR: [...dirs][0]!, FP_HUGE_MB: String(huge), FP_SERVER_SOCKS: served.join(' ') } };
-  }
-
-  /** Start the container and wait for testpmd's first prompt. */
-  static async start(opts: TestpmdOptions): Promise<TestpmdContainer> {
-    const { argv, env } = TestpmdContainer.args(opts);
-    const proc = spawn('unshare', ['--mount', '--net', '--fork', '--kill-child', '--', CONTAINER_SH, ...argv], {
-      env: { ...process.env, ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const c = new TestpmdContainer(opts, proc);
-    try {
-      await c.waitFor(PROMPT, 0);
-    } catch (e) {
-      proc.kill('SIGKILL');
-      throw e;
-    }
-    return c;
+  /**
+   * Start argv (an interactive testpmd command line, possibly behind
+   * wrappers such as stdbuf) and wait for its first prompt.
+   */
+  static async spawn(name: string, argv: string[], opts: TestpmdSpawnOptions = {}): Promise<TestpmdProcess> {
+    const [cmd, ...args] = argv;
+    if (cmd === undefined) throw new Error('empty testpmd command line');
+    const proc = spawn(cmd, args, { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const t = new TestpmdProcess(name, proc, opts.timeoutMs ?? 30_000);
+    await t.ready();
+    return t;
   }
 
   get output(): string {
     return this.out;
   }
 
+  /** Pid of the process we spawned (a wrapper's pid when there is one). */
+  get pid(): number | undefined {
+    return this.proc.pid;
+  }
+
   /** Run one command at the prompt; resolves with what it printed. */
   cmd(line: string): Promise<string> {
     const run = async (): Promise<string> => {
-      const from = this.out.length;
+      const from = this.stdoutText.length;
       this.proc.stdin.write(`${line}\n`);
       const at = await this.waitFor(PROMPT, from);
-      return this.out.slice(from, at);
+      return this.stdoutText.slice(from, at);
     };
     const p = this.busy.then(run, run);
     this.busy = p.catch(() => undefined);
@@ -181,10 +164,20 @@ export class TestpmdContainer {
     await this.exited;
   }
 
+  /** Wait for the first prompt; a testpmd that never gets there is killed. */
+  protected async ready(): Promise<void> {
+    try {
+      await this.waitFor(PROMPT, 0);
+    } catch (e) {
+      this.proc.kill('SIGKILL');
+      throw e;
+    }
+  }
+
   private waitFor(needle: string, from: number): Promise<number> {
     return new Promise((resolve, reject) => {
       const check = (): boolean => {
-        const at = this.out.indexOf(needle, from);
+        const at = this.stdoutText.indexOf(needle, from);
         if (at < 0) return false;
         cleanup();
         resolve(at);
@@ -211,5 +204,72 @@ export class TestpmdContainer {
       this.proc.once('exit', onExit);
       check();
     });
+  }
+}
+
+export class TestpmdContainer extends TestpmdProcess {
+  private constructor(opts: TestpmdOptions, proc: ChildProcessWithoutNullStreams) {
+    super(opts.name, proc, opts.timeoutMs ?? 30_000);
+  }
+
+  static args(opts: TestpmdOptions): { argv: string[]; env: Record<string, string> } {
+    if (opts.ports.length === 0) throw new Error('testpmd container needs at least one port');
+    // Distinct directories in order of first use: their index is where the
+    // container sees them when there are several.
+    const dirs = [...new Set(opts.ports.map((p) => p.hostDir))];
+    if (dirs.some((d) => d.includes('\n'))) throw new Error('port directories must not contain a newline');
+    // One directory keeps the historic layout (/run/fastpath/<sock>).
+    const inside = (p: VirtioPort): string => {
+      const sock = p.sock ?? 'sock';
+      return dirs.length === 1 ? sock : `${dirs.indexOf(p.hostDir)}/${sock}`;
+    };
+    const cpu = opts.cpu ?? 0;
+    const huge = opts.hugeMb ?? 64;
+    const mem = opts.memMb ?? (huge > 0 ? Math.floor(huge / 2) : 64);
+    const vdevs = opts.ports.map((p, i) => {
+      const kv = [
+        `path=/run/fastpath/${inside(p)}`, `mac=${p.mac}`, `queues=${p.queues ?? 1}`,
+        ...(p.server ? ['server=1'] : []), ...(p.packedVq ? ['packed_vq=1'] : []),
+      ];
+      return `--vdev=net_virtio_user${i},${kv.join(',')}`;
+    });
+    const argv = [
+      // stdout is a pipe: unbuffer it so output and prompts stay in order.
+      'stdbuf', '-o0', '-e0',
+      'dpdk-testpmd',
+      '--lcores', `0@${cpu},1@${opts.fwdCpu ?? cpu}`,
+      '--file-prefix', `cnf-${opts.name}`,
+      '--single-file-segments',
+      '-m', String(mem),
+      '--no-pci',
+      '--log-level', '*:notice',
+      ...(huge > 0 ? ['--huge-dir', '/dev/hugepages'] : ['--no-huge']),
+      ...vdevs,
+      '--',
+      '-i',
+      `--total-num-mbufs=${opts.mbufs ?? 2048}`,
+      '--nb-cores=1',
+      `--forward-mode=${opts.forwardMode ?? 'rxonly'}`,
+      ...(opts.extraArgs ?? []),
+    ];
+    const served = opts.ports.filter((p) => p.server).map(inside);
+    const where: Record<string, string> = dirs.length === 1 ? { FP_PORT_DIR: dirs[0]! } : { FP_PORT_DIRS: dirs.join('\n') };
+    return { argv, env: { ...where, FP_HUGE_MB: String(huge), FP_SERVER_SOCKS: served.join(' ') } };
+  }
+
+  /** Start the container and wait for testpmd's first prompt. */
+  static async start(opts: TestpmdOptions): Promise<TestpmdContainer> {
+    const { argv, env } = TestpmdContainer.args(opts);
+    // FP_PORT_DIR/FP_PORT_DIRS select the layout: never inherit the other.
+    const base = { ...process.env };
+    delete base.FP_PORT_DIR;
+    delete base.FP_PORT_DIRS;
+    const proc = spawn('unshare', ['--mount', '--net', '--fork', '--kill-child', '--', CONTAINER_SH, ...argv], {
+      env: { ...base, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const c = new TestpmdContainer(opts, proc);
+    await c.ready();
+    return c;
   }
 }

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: Apache-2.0
+// Child process hosting one fastpath data plane for one trial of the loop
+// bench, started by FastpathSwitch (fastpath.ts) with fork() and driven
+// over the IPC channel. It uses the Dataplane class in-process exactly as
+// the e2e fixture does; it is a separate process only because DPDK
+// initialises once per process and the worker spins on its CPU until the
+// process ends, so a fresh process per trial is what lets fastpath and
+// testpmd-io trials take turns on CPU 1.
+import { Dataplane } from '../../src/dataplane/index.js';
+import type { FromHost, HostConfig, ToHost } from './fastpath-ipc.js';
+
+const PORTS = ['p0', 'p1'] as const;
+
+function send(m: FromHost): void {
+  process.send?.(m);
+}
+
+async function main(): Promise<void> {
+  const cfg = JSON.parse(process.argv[2] ?? '{}') as HostConfig;
+  const dp = new Dataplane({
+    mainCpu: cfg.mainCpu,
+    workerCpus: [cfg.workerCpu],
+    filePrefix: cfg.filePrefix,
+    socketRoot: cfg.socketRoot,
+    memoryMb: cfg.memoryMb,
+    nMbufs: cfg.nMbufs,
+    // The baseline runs on hugepages too: no silent --no-huge fallback.
+    hugepages: 'on',
+  });
+  let stopping: Promise<void> | undefined;
+  const stop = (code: number): Promise<void> => {
+    stopping ??= dp.stop().catch((e: unknown) => {
+      console.error(`fastpath-host: stop failed: ${String(e)}`);
+    }).then(() => {
+      send({ type: 'stopped' });
+      process.exit(code);
+    });
+    return stopping;
+  };
+  // Ctrl-C reaches the whole process group, and a vanished parent cannot
+  // stop us: in both cases stop the data plane (workers, sockets, EAL dir).
+  process.on('SIGINT', () => void stop(130));
+  process.on('SIGTERM', () => void stop(143));
+  process.on('disconnect', () => void stop(1));
+  process.on('message', (m: ToHost) => {
+    if (m.type === 'stop') {
+      void stop(0);
+    } else if (m.type === 'stats') {
+      dp.stats().then((s) => {
+        const w = s.workers[0];
+        let drops = 0;
+        for (const p of s.ports) for (const n of Object.values(p.drops)) drops += n;
+        send({
+          type: 'stats', id: m.id,
+          sample: { busyCycles: w?.busyCycles ?? 0, packets: w?.packets ?? 0, drops, tscHz: s.tscHz },
+          links: s.ports.map((p) => p.linkUp),
+        });
+      }, (e: unknown) => send({ type: 'error', message: `stats: ${String(e)}` }));
+    }
+  });
+  try {
+    const info = await dp.start();
+    await dp.createNetwork('loop');
+    for (const name of PORTS) await dp.addPort({ name, network: 'loop' });
+    await dp.setForwarding(true);
+    send({
+      type: 'ready',
+      dpdkVersion: info.dpdkVersion,
+      sockets: PORTS.map((n) => ({ hostDir: dp.port(n)!.dir, sock: 'sock' })),
+    });
+  } catch (e) {
+    send({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+    await stop(1);
+  }
+}
+
+void main();
