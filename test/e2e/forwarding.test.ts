@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Dataplane } from '../../src/dataplane/index.js';
 import type { TestpmdContainer } from '../../src/cnf/testpmd.js';
-import { expectNoMbufLeak, mac, portStats, startCnf, startDataplane, teardown, waitLink } from '../helpers/fixture.js';
+import { expectNoMbufLeak, mac, portStats, startCnf, startDataplane, stopCnf, teardown, waitLink } from '../helpers/fixture.js';
 
 const TAG = 'fwd';
 const BURST = 32;
@@ -93,6 +93,35 @@ describe('L2 switching between testpmd containers', () => {
     await send(cnf.a!, 'ff:ff:ff:ff:ff:ff', 2);
     await cnf.b!.waitStats((s) => s.rxPackets === b1.rxPackets + 2 * BURST);
     await cnf.c!.waitStats((s) => s.rxPackets === c1.rxPackets + 2 * BURST);
+  });
+
+  it('follows a MAC that moves to another port (no stale cached destination)', async () => {
+    // Warm every cache with A -> B unicast first.
+    const b0 = await cnf.b!.portStats();
+    await send(cnf.a!, mac(11), 2);
+    await cnf.b!.waitStats((s) => s.rxPackets === b0.rxPackets + 2 * BURST);
+    // C's container comes back with B's MAC and speaks once: the switch
+    // moves mac(11) from port b to port c.
+    await stopCnf(cnf.c!);
+    cnf.c = await startCnf(dp, 'c', 11);
+    await waitLink(dp, 'c', true);
+    await send(cnf.c, mac(10), 1);
+    const b1 = await cnf.b!.portStats();
+    const c1 = await cnf.c.portStats();
+    await send(cnf.a!, mac(11), 4);
+    await cnf.c.waitStats((s) => s.rxPackets === c1.rxPackets + 4 * BURST);
+    expect((await cnf.b!.portStats()).rxPackets).toBe(b1.rxPackets);
+    // Put C back on its own MAC, and let B claim mac(11) again.
+    await stopCnf(cnf.c);
+    cnf.c = await startCnf(dp, 'c', 12);
+    await waitLink(dp, 'c', true);
+    await cnf.c.cmd('start');
+    await send(cnf.b!, mac(10), 1);
+    const b2 = await cnf.b!.portStats();
+    const c2 = await cnf.c.portStats();
+    await send(cnf.a!, mac(11), 1);
+    await cnf.b!.waitStats((s) => s.rxPackets === b2.rxPackets + BURST);
+    expect((await cnf.c.portStats()).rxPackets).toBe(c2.rxPackets);
   });
 
   it('keeps networks apart', async () => {

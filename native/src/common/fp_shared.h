@@ -82,6 +82,15 @@ struct fp_network {
 	struct rte_hash *mac;          /* dp: lookup/add, ctl: delete/free */
 	struct fp_mac_entry *entries;  /* by key position; see fp_mac_entry */
 	uint32_t n_entries;
+
+	/*
+	 * Bumped (release) whenever a learned MAC may now map elsewhere: a
+	 * worker moving it to another port, fp-ctl deleting it. Workers'
+	 * exact-match caches remember the version they saw (acquire, before
+	 * the table lookup) and trust an entry only while it is unchanged.
+	 * dp: rw, ctl: rw. Own cache line: read on every burst.
+	 */
+	uint32_t version __rte_cache_aligned;
 };
 
 /* Ports of one network, for flooding. Immutable, replaced on change. */

@@ -27,6 +27,15 @@ struct fp_learn_cache {
 	uint32_t tick;
 };
 
+/* Exact-match cache in front of the MAC tables (OVS's EMC, in spirit). */
+#define FP_EMC_SIZE 1024 /* power of two */
+struct fp_emc_entry {
+	uint64_t key;     /* fp_mac_key() */
+	uint32_t token;   /* port token the table held */
+	uint32_t version; /* fp_network.version when looked up */
+	uint16_t net;
+};
+
 struct fp_worker_local {
 	unsigned idx;   /* worker index: qsbr thread id, stats row */
 	unsigned lcore;
@@ -34,6 +43,7 @@ struct fp_worker_local {
 	struct fp_port *dirty[FP_MAX_PORTS];
 	struct fp_txbuf tx[FP_MAX_PORTS];        /* by port slot */
 	struct fp_learn_cache learn[FP_MAX_PORTS]; /* by port slot */
+	struct fp_emc_entry emc[FP_EMC_SIZE];
 };
 
 #endif

@@ -64,6 +64,8 @@ fp_network_sweep(struct fp_network *n, int (*drop)(const struct fp_mac_entry *, 
 		}
 	}
 	if (n_freed > 0) {
+		/* Workers' exact-match caches may still name these MACs. */
+		__atomic_fetch_add(&n->version, 1, __ATOMIC_RELEASE);
 		rte_rcu_qsbr_synchronize(fp_dp.qsv, RTE_QSBR_THRID_INVALID);
 		for (unsigned i = 0; i < n_freed; i++)
 			rte_hash_free_key_with_position(n->mac, freed[i]);

@@ -241,7 +241,9 @@ fp_cmd_port_add(void *arg, char *err)
 	snprintf(p->name, sizeof(p->name), "%s", c->name);
 	snprintf(p->path, sizeof(p->path), "%s", c->path);
 	p->slot = (uint16_t)slot;
-	p->token = (uint32_t)slot | (uint32_t)(++fp_c.port_gen[slot]) << 16;
+	if (++fp_c.port_gen[slot] == 0) /* token 0 means "no port" to workers */
+		fp_c.port_gen[slot] = 1;
+	p->token = (uint32_t)slot | (uint32_t)fp_c.port_gen[slot] << 16;
 	p->net = net->id;
 	p->vlan = c->vlan;
 	p->queues = c->queues;

@@ -153,42 +153,67 @@ fp_flood(struct fp_worker_local *wl, const struct fp_snapshot *s,
 }
 
 static inline void
-fp_learn(struct fp_worker_local *wl, const struct fp_network *net,
+fp_learn(struct fp_worker_local *wl, struct fp_network *net,
 	 const struct fp_port *in, uint64_t key, uint32_t tick)
 {
 	struct fp_learn_cache *lc = &wl->learn[in->slot];
 	struct fp_mac_entry *e;
 	int32_t pos;
+	int moved = 0;
 
 	if (likely(lc->key == key && lc->token == in->token &&
 		   tick - lc->tick < FP_LEARN_REFRESH))
 		return;
 	pos = rte_hash_lookup(net->mac, &key);
-	if (pos < 0) {
+	if (pos >= 0) {
+		moved = __atomic_load_n(&net->entries[pos].token, __ATOMIC_RELAXED) !=
+			in->token;
+	} else {
+		/* New key: no cache can hold it (fp-ctl bumps the version when
+		 * it deletes one), so nothing to invalidate. */
 		pos = rte_hash_add_key(net->mac, &key);
 		if (pos < 0)
 			return; /* table full: keep flooding to this MAC */
 	}
 	e = &net->entries[pos];
-	if (__atomic_load_n(&e->token, __ATOMIC_RELAXED) != in->token)
-		__atomic_store_n(&e->token, in->token, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->token, in->token, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->seen, tick, __ATOMIC_RELAXED);
+	if (moved)
+		__atomic_fetch_add((uint32_t *)&net->version, 1, __ATOMIC_RELEASE);
 	lc->key = key;
 	lc->token = in->token;
 	lc->tick = tick;
+}
+
+static inline struct fp_emc_entry *
+fp_emc_slot(struct fp_worker_local *wl, uint64_t key)
+{
+	/* Fibonacci hashing: one multiply, the top bits index the table. */
+	return &wl->emc[(key * 0x9e3779b97f4a7c15ULL) >> (64 - 10)];
+}
+
+static inline struct fp_port *
+fp_port_of_token(const struct fp_snapshot *s, uint32_t tok)
+{
+	struct fp_port *q = s->port[tok & (FP_MAX_PORTS - 1)];
+	return q != NULL && q->token == tok ? q : NULL; /* stale: port gone */
 }
 
 static void
 fp_switch_burst(struct fp_worker_local *wl, const struct fp_snapshot *s,
 		struct fp_port *in, struct rte_mbuf **pkts, uint16_t n, uint32_t tick)
 {
-	const struct fp_network *net = s->net[in->net];
+	struct fp_network *net = s->net[in->net];
+	/* Read before any table lookup: see fp_network.version. */
+	uint32_t version = __atomic_load_n(&net->version, __ATOMIC_ACQUIRE);
 	uint64_t dkey[FP_BURST];
 	const void *dkp[FP_BURST];
 	int32_t pos[FP_BURST];
+	uint32_t tok[FP_BURST];
+	uint16_t miss[FP_BURST];
 	uint16_t vids[FP_BURST];
 	uint8_t tagged[FP_BURST], uc[FP_BURST];
-	uint16_t n_uc = 0;
+	uint16_t n_miss = 0;
 	uint64_t bytes = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
@@ -215,13 +240,19 @@ fp_switch_burst(struct fp_worker_local *wl, const struct fp_snapshot *s,
 		tagged[i] = (uint8_t)t;
 		if (likely(!fp_mac_is_group(eth + 6)))
 			fp_learn(wl, net, in, fp_mac_key(eth + 6, (uint16_t)vid), tick);
-		if (fp_mac_is_group(eth)) {
-			uc[i] = 0;
-		} else {
-			uc[i] = 1;
-			dkey[n_uc] = fp_mac_key(eth, (uint16_t)vid);
-			dkp[n_uc] = &dkey[n_uc];
-			n_uc++;
+		tok[i] = 0;
+		uc[i] = !fp_mac_is_group(eth);
+		if (uc[i]) {
+			uint64_t key = fp_mac_key(eth, (uint16_t)vid);
+			const struct fp_emc_entry *c = fp_emc_slot(wl, key);
+
+			if (c->key == key && c->net == net->id && c->version == version) {
+				tok[i] = c->token;
+			} else {
+				dkey[n_miss] = key;
+				dkp[n_miss] = &dkey[n_miss];
+				miss[n_miss++] = i;
+			}
 		}
 		continue;
 drop:
@@ -231,25 +262,31 @@ drop:
 	fp_count(in, wl->idx, FP_PORT_rx_packets, n);
 	fp_count(in, wl->idx, FP_PORT_rx_bytes, bytes);
 
-	if (n_uc > 0)
-		rte_hash_lookup_bulk(net->mac, dkp, n_uc, pos);
+	if (n_miss > 0) {
+		rte_hash_lookup_bulk(net->mac, dkp, n_miss, pos);
+		for (uint16_t u = 0; u < n_miss; u++) {
+			struct fp_emc_entry *c;
 
-	for (uint16_t i = 0, u = 0; i < n; i++) {
+			if (pos[u] < 0)
+				continue; /* unknown: flood, and do not cache */
+			tok[miss[u]] = __atomic_load_n(&net->entries[pos[u]].token,
+						       __ATOMIC_RELAXED);
+			c = fp_emc_slot(wl, dkey[u]);
+			c->key = dkey[u];
+			c->net = net->id;
+			c->token = tok[miss[u]];
+			c->version = version;
+		}
+	}
+
+	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct fp_port *q = NULL;
 
 		if (m == NULL)
 			continue;
-		if (uc[i]) {
-			int32_t p = pos[u++];
-			if (p >= 0) {
-				uint32_t tok = __atomic_load_n(&net->entries[p].token,
-							       __ATOMIC_RELAXED);
-				q = s->port[tok & (FP_MAX_PORTS - 1)];
-				if (q != NULL && q->token != tok)
-					q = NULL; /* stale: that port is gone */
-			}
-		}
+		if (uc[i] && tok[i] != 0)
+			q = fp_port_of_token(s, tok[i]);
 		if (q == NULL) {
 			fp_flood(wl, s, in, m, vids[i], tagged[i]);
 		} else if (unlikely(q == in)) {
