@@ -127,10 +127,15 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     return { ...i, memoryReason: this.plan?.memoryReason ?? '', eal: this.plan?.argv ?? [] };
   }
 
-  /** Removes every port (their sockets too) and stops EAL. */
-  async stop(): Promise<void> {
+  /**
+   * Removes every port and stops EAL. Port directories are removed too
+   * unless keepPortDirs: a daemon that will come back keeps them, because
+   * running containers have them bind-mounted (a new directory would be
+   * invisible to them).
+   */
+  async stop(opts: { keepPortDirs?: boolean } = {}): Promise<void> {
     if (this.state !== 'running') return;
-    for (const name of [...this.ports.keys()]) await this.removePort(name);
+    for (const name of [...this.ports.keys()]) await this.removePortInternal(name, !opts.keepPortDirs);
     await this.call((a) => a.stop());
     this.state = 'stopped';
     this.networks.clear();
@@ -178,11 +183,15 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
   }
 
   async removePort(name: string): Promise<void> {
+    await this.removePortInternal(name, true);
+  }
+
+  private async removePortInternal(name: string, removeDir: boolean): Promise<void> {
     const p = this.ports.get(name);
     if (!p) throw new DataplaneError('ENOENT', `no port named ${name}`);
     await this.call((a) => a.removePort(name));
     this.ports.delete(name);
-    await cleanupPortDir(p);
+    if (removeDir) await cleanupPortDir(p);
   }
 
   port(name: string): ResolvedPort | undefined {

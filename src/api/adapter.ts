@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: Apache-2.0
+// The one place where handler outcomes become gRPC statuses. Handlers are
+// plain async functions; typed errors map to their status, anything else is
+// logged and returned as INTERNAL without internals.
+import * as grpc from '@grpc/grpc-js';
+
+import { ApiError, fromDataplane, type ErrorKind } from '../core/errors.js';
+
+const STATUS: Record<ErrorKind, grpc.status> = {
+  INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
+  NOT_FOUND: grpc.status.NOT_FOUND,
+  ALREADY_EXISTS: grpc.status.ALREADY_EXISTS,
+  RESOURCE_EXHAUSTED: grpc.status.RESOURCE_EXHAUSTED,
+  FAILED_PRECONDITION: grpc.status.FAILED_PRECONDITION,
+  UNAVAILABLE: grpc.status.UNAVAILABLE,
+};
+
+export interface AdapterLogger {
+  error(obj: object, msg: string): void;
+}
+
+export interface CallObserver {
+  /** Called once per finished call with its status code. */
+  (method: string, code: grpc.status, seconds: number): void;
+}
+
+export class Adapter {
+  constructor(private readonly log: AdapterLogger, private readonly observe?: CallObserver) {}
+
+  toStatus(method: string, e: unknown): Partial<grpc.StatusObject> {
+    const err = fromDataplane(e);
+    if (err instanceof ApiError) return { code: STATUS[err.kind], details: err.message };
+    this.log.error({ method, err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, 'unexpected error in handler');
+    return { code: grpc.status.INTERNAL, details: 'internal error; see the fastpathd log' };
+  }
+
+  unary<Req, Res>(method: string, handler: (req: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
+    return (call, callback) => {
+      const t0 = process.hrtime.bigint();
+      const done = (code: grpc.status): void => this.observe?.(method, code, Number(process.hrtime.bigint() - t0) / 1e9);
+      handler(call.request).then(
+        (res) => { done(grpc.status.OK); callback(null, res); },
+        (e: unknown) => { const st = this.toStatus(method, e); done(st.code ?? grpc.status.INTERNAL); callback(st); },
+      );
+    };
+  }
+
+  /**
+   * A server stream: `start` validates (its errors end the call with a
+   * status) and returns an unsubscribe function run when the call ends.
+   */
+  serverStream<Req, Res>(
+    method: string,
+    start: (req: Req, write: (res: Res) => void) => Promise<() => void>,
+  ): grpc.handleServerStreamingCall<Req, Res> {
+    return (call) => {
+      const t0 = process.hrtime.bigint();
+      let stop: (() => void) | undefined;
+      let ended = false;
+      const end = (): void => {
+        if (ended) return;
+        ended = true;
+        stop?.();
+        this.observe?.(method, grpc.status.OK, Number(process.hrtime.bigint() - t0) / 1e9);
+      };
+      call.on('cancelled', end);
+      call.on('close', end);
+      start(call.request, (res) => { if (!ended) call.write(res); }).then(
+        (unsubscribe) => {
+          stop = unsubscribe;
+          if (ended) unsubscribe();
+        },
+        (e: unknown) => {
+          ended = true;
+          const st = this.toStatus(method, e);
+          this.observe?.(method, st.code ?? grpc.status.INTERNAL, Number(process.hrtime.bigint() - t0) / 1e9);
+          call.emit('error', st);
+        },
+      );
+    };
+  }
+}

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: Apache-2.0
+// fastpath.v1.PortService.
+import type { Orchestrator, PortEventView, PortView } from '../core/orchestrator.js';
+import { invalid } from '../core/errors.js';
+import type { Adapter } from './adapter.js';
+import type { Port } from './gen/fastpath/v1/Port.js';
+import type { PortEvent } from './gen/fastpath/v1/PortEvent.js';
+import type { PortServiceHandlers } from './gen/fastpath/v1/PortService.js';
+import type { PortSpec__Output } from './gen/fastpath/v1/PortSpec.js';
+import type { PortStats } from './gen/fastpath/v1/PortStats.js';
+import type { PortStats as DpPortStats } from '../dataplane/index.js';
+
+export function toPort(v: PortView): Port {
+  const r = v.record;
+  return {
+    spec: {
+      name: r.name, network: r.network, mode: r.mode === 'client' ? 'PORT_MODE_CLIENT' : 'PORT_MODE_SERVER',
+      queues: r.queues, vlan: r.vlan, mac: r.macRequested ? r.mac : '',
+      access: { mode: r.socketMode, dirMode: r.dirMode, ...(r.uid !== undefined ? { uid: r.uid } : {}), ...(r.gid !== undefined ? { gid: r.gid } : {}) },
+    },
+    mac: r.mac,
+    attach: {
+      socketPath: v.attach.socketPath, hostDir: v.attach.hostDir, containerDir: v.attach.containerDir,
+      ealArgs: v.attach.ealArgs, vdev: v.attach.vdev, dockerRun: v.attach.dockerRun,
+    },
+    status: { linkUp: v.linkUp, features: v.features, queuePairs: v.queuePairs },
+  };
+}
+
+function toStats(s: DpPortStats): PortStats {
+  return {
+    name: s.name, network: s.network, linkUp: s.linkUp, rxPackets: s.rxPackets, rxBytes: s.rxBytes,
+    txPackets: s.txPackets, txBytes: s.txBytes, drops: s.drops,
+  };
+}
+
+function toEvent(e: PortEventView): PortEvent {
+  const type = e.kind === 'connected' ? 'PORT_EVENT_TYPE_CONNECTED'
+    : e.kind === 'disconnected' ? 'PORT_EVENT_TYPE_DISCONNECTED' : 'PORT_EVENT_TYPE_QUEUE_STATE';
+  return {
+    port: e.port, type, features: e.features ?? 0, queuePairs: e.queuePairs ?? 0, vring: e.vring ?? 0,
+    enabled: e.enabled ?? false, timeMs: e.timeMs,
+  };
+}
+
+function modeOf(spec: PortSpec__Output): 'server' | 'client' {
+  switch (spec.mode) {
+    case 'PORT_MODE_UNSPECIFIED':
+    case 'PORT_MODE_SERVER':
+      return 'server';
+    case 'PORT_MODE_CLIENT':
+      return 'client';
+    default:
+      throw invalid(`unknown port mode ${String(spec.mode)}`);
+  }
+}
+
+export function portService(orch: Orchestrator, a: Adapter): PortServiceHandlers {
+  return {
+    CreatePort: a.unary('CreatePort', async (req) => {
+      if (!req.port) throw invalid('port is required');
+      const s = req.port;
+      const acc = s.access;
+      const { port, created } = await orch.createPort({
+        name: s.name, network: s.network, mode: modeOf(s), queues: s.queues, vlan: s.vlan,
+        ...(acc?.uid !== undefined && acc.uid !== null ? { uid: acc.uid } : {}),
+        ...(acc?.gid !== undefined && acc.gid !== null ? { gid: acc.gid } : {}),
+        socketMode: acc?.mode ?? 0, dirMode: acc?.dirMode ?? 0,
+        ...(s.mac ? { mac: s.mac } : {}),
+      });
+      return { port: toPort(port), created };
+    }),
+    GetPort: a.unary('GetPort', async (req) => ({ port: toPort(orch.getPort(req.name)) })),
+    ListPorts: a.unary('ListPorts', async (req) => ({ ports: orch.listPorts(req.network || undefined).map(toPort) })),
+    DeletePort: a.unary('DeletePort', async (req) => {
+      await orch.deletePort(req.name, req.allowMissing);
+      return {};
+    }),
+    GetPortStats: a.unary('GetPortStats', async (req) => ({ stats: (await orch.portStats(req.name || undefined)).map(toStats) })),
+    WatchPortEvents: a.serverStream('WatchPortEvents', async (req, write) => {
+      if (req.port) orch.getPort(req.port); // NOT_FOUND for an unknown port
+      const listener = (e: PortEventView): void => {
+        if (!req.port || e.port === req.port) write({ event: toEvent(e) });
+      };
+      orch.on('port-event', listener);
+      return () => orch.off('port-event', listener);
+    }),
+  };
+}

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: Apache-2.0
+// The desired state the daemon persists and replays: what users asked for
+// (and what was allocated for them), never runtime status.
+
+export interface NetworkRecord {
+  name: string;
+  vlan: number;
+  mtu: number;
+}
+
+export type PortModeName = 'server' | 'client';
+
+export interface PortRecord {
+  name: string;
+  network: string;
+  mode: PortModeName;
+  queues: number;
+  /** As asked; 0 = the network's VLAN. */
+  vlan: number;
+  uid?: number;
+  gid?: number;
+  socketMode: number;
+  dirMode: number;
+  /** The MAC in use: asked for, or allocated from the pool. */
+  mac: string;
+  /** True when the user chose the MAC (part of the spec for idempotency). */
+  macRequested: boolean;
+}
+
+export interface DesiredState {
+  networks: NetworkRecord[];
+  ports: PortRecord[];
+}
+
+export function emptyState(): DesiredState {
+  return { networks: [], ports: [] };
+}

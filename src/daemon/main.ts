@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: Apache-2.0
+// fastpathd: a linear, logged start-up (config -> state -> data plane ->
+// replay -> API -> ready) and a clean shutdown on SIGTERM/SIGINT that keeps
+// the state (and, unless asked, the port directories containers mount).
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { pino } from 'pino';
+
+import { ApiServer } from '../api/server.js';
+import { MacPool } from '../core/mac-pool.js';
+import { Orchestrator } from '../core/orchestrator.js';
+import { emptyState, type DesiredState } from '../core/state.js';
+import { CorruptStateError, StateStore } from '../core/store.js';
+import { Dataplane } from '../dataplane/index.js';
+import { Metrics } from '../metrics/metrics.js';
+import { ConfigError, loadConfig } from './config.js';
+
+const VERSION = (JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+
+async function main(): Promise<number> {
+  let loaded;
+  try {
+    loaded = loadConfig(process.argv.slice(2), process.env);
+  } catch (e) {
+    process.stderr.write(`fastpathd: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const { config, sources } = loaded;
+  const log = pino({ name: 'fastpathd', level: config.logLevel });
+  log.info({ step: 'config', version: VERSION, sources, grpc: config.grpc, stateDir: config.stateDir }, 'configuration loaded');
+
+  // state
+  const store = new StateStore(config.stateDir);
+  let state: DesiredState;
+  try {
+    state = await store.load();
+  } catch (e) {
+    if (!(e instanceof CorruptStateError)) throw e;
+    if (!config.resetState) {
+      log.fatal({ step: 'state', path: e.path, keptAs: e.movedTo }, e.message);
+      return 3;
+    }
+    log.warn({ step: 'state', path: e.path, keptAs: e.movedTo }, 'corrupt state file set aside; starting empty as --reset-state asks');
+    state = emptyState();
+    await store.save(state);
+  }
+  if (config.resetState && (state.networks.length > 0 || state.ports.length > 0)) {
+    log.warn({ step: 'state', networks: state.networks.length, ports: state.ports.length }, '--reset-state: discarding the saved state');
+    state = emptyState();
+    await store.save(state);
+  }
+  log.info({ step: 'state', path: store.path, networks: state.networks.length, ports: state.ports.length }, 'state loaded');
+
+  // data plane
+  const dp = new Dataplane(config.dataplane);
+  const info = await dp.start();
+  log.info({ step: 'dataplane', dpdk: info.dpdkVersion, mainLcore: info.mainLcore, workerLcores: info.workerLcores, hugePages: info.hugePages, memory: info.memoryReason, eal: info.eal.join(' ') }, 'data plane started');
+
+  // replay, then forwarding
+  const orch = new Orchestrator(dp, store, new MacPool(config.macPrefix, config.macPoolSize), config.limits, log, state);
+  const replayed = await orch.replay();
+  await dp.setForwarding(true);
+  log.info({ step: 'replay', ...replayed }, 'state replayed; forwarding enabled');
+
+  // API
+  const metrics = config.metrics.enabled ? new Metrics(dp) : undefined;
+  const api = new ApiServer(dp, orch, { version: VERSION, startedAt: Date.now(), exceptionPath: 'none' }, log,
+    metrics ? (m, code, s) => metrics.observeCall(m, code, s) : undefined);
+  const bound = await api.listen({ unixSocket: config.grpc.socket, socketMode: config.grpc.socketMode, ...(config.grpc.tcp ? { tcp: config.grpc.tcp } : {}) });
+  let metricsAt: string | undefined;
+  if (metrics) {
+    const [host, port] = [config.metrics.listen.slice(0, config.metrics.listen.lastIndexOf(':')), Number(config.metrics.listen.slice(config.metrics.listen.lastIndexOf(':') + 1))];
+    metricsAt = `http://${host}:${await metrics.listen(host, port)}/metrics`;
+  }
+  log.info({ step: 'api', grpc: bound, metrics: metricsAt ?? 'off' }, 'API listening');
+  api.setServing(true);
+  log.info({ step: 'ready' }, 'fastpathd ready');
+
+  // shutdown
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'shutting down');
+      void (async () => {
+        await api.close();
+        await metrics?.close();
+        await dp.stop({ keepPortDirs: !config.removePortDirsOnStop });
+        log.info({ keptPortDirs: !config.removePortDirsOnStop }, 'stopped; state kept');
+        resolve(0);
+      })().catch((e: unknown) => {
+        log.error({ err: (e as Error).message }, 'error during shutdown');
+        resolve(1);
+      });
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    const err = e as Error & { code?: string };
+    process.stderr.write(`${JSON.stringify({ level: 60, name: 'fastpathd', msg: `start-up failed: ${err.message}`, code: err.code })}\n`);
+    process.exit(1);
+  },
+);
+
+export { ConfigError };

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: Apache-2.0
+// Runs the real fastpathd as a child process on its own gRPC socket, state
+// directory, socket root and EAL file prefix, and talks to it with the real
+// gRPC client.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { FastpathClient } from '../../src/api/client.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+
+export interface DaemonPaths {
+  base: string;
+  grpcSocket: string;
+  stateDir: string;
+  socketRoot: string;
+  filePrefix: string;
+}
+
+export function daemonPaths(tag: string): DaemonPaths {
+  const base = `/run/fastpath-test/d-${tag}`;
+  return {
+    base,
+    grpcSocket: join(base, 'fastpath.sock'),
+    stateDir: `/tmp/fastpath-test-state-${tag}`,
+    socketRoot: join(base, 'ports'),
+    filePrefix: `fptest-d-${tag}`,
+  };
+}
+
+export class Daemon {
+  readonly paths: DaemonPaths;
+  readonly client: FastpathClient;
+  private proc: ChildProcess | undefined;
+  private out = '';
+  metricsUrl: string | undefined;
+
+  private constructor(paths: DaemonPaths) {
+    this.paths = paths;
+    this.client = new FastpathClient(`unix://${paths.grpcSocket}`, 30_000);
+  }
+
+  /** Fresh directories (state included) for a new test file. */
+  static fresh(tag: string): DaemonPaths {
+    const p = daemonPaths(tag);
+    rmSync(p.base, { recursive: true, force: true });
+    rmSync(p.stateDir, { recursive: true, force: true });
+    return p;
+  }
+
+  /** Start fastpathd and wait for its "ready" log line. */
+  static async start(paths: DaemonPaths, extra: string[] = []): Promise<Daemon> {
+    const d = new Daemon(paths);
+    await d.spawn(extra);
+    return d;
+  }
+
+  get logs(): string {
+    return this.out;
+  }
+
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
+  args(extra: string[] = []): string[] {
+    const p = this.paths;
+    return [
+      join(ROOT, 'src', 'daemon', 'main.ts'),
+      '--grpc-socket', p.grpcSocket, '--state-dir', p.stateDir, '--socket-root', p.socketRoot,
+      '--file-prefix', p.filePrefix, '--main-cpu', '0', '--worker-cpus', '1', '--metrics', '127.0.0.1:0',
+      ...extra,
+    ];
+  }
+
+  /** Run fastpathd to completion (for start-up failures): exit code and output. */
+  static run(paths: DaemonPaths, extra: string[] = [], timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
+    const d = new Daemon(paths);
+    return new Promise((resolve) => {
+      const proc = spawn(TSX, d.args(extra), { stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      proc.stdout.on('data', (b: Buffer) => { output += b.toString(); });
+      proc.stderr.on('data', (b: Buffer) => { output += b.toString(); });
+      const t = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+      proc.on('exit', (code) => { clearTimeout(t); d.client.close(); resolve({ code, output }); });
+    });
+  }
+
+  private spawn(extra: string[]): Promise<void> {
+    const proc = spawn(TSX, this.args(extra), { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = proc;
+    this.out = '';
+    proc.stdout!.on('data', (b: Buffer) => { this.out += b.toString(); });
+    proc.stderr!.on('data', (b: Buffer) => { this.out += b.toString(); });
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => { cleanup(); proc.kill('SIGKILL'); reject(new Error(`fastpathd not ready in 60 s:\n${this.out}`)); }, 60_000);
+      const onData = (): void => {
+        const m = /"metrics":"(http:[^"]+)"/.exec(this.out);
+        if (m) this.metricsUrl = m[1];
+        if (this.out.includes('"step":"ready"')) { cleanup(); resolve(); }
+      };
+      const onExit = (code: number | null): void => { cleanup(); reject(new Error(`fastpathd exited (${code}):\n${this.out}`)); };
+      const cleanup = (): void => { clearTimeout(timer); proc.stdout!.off('data', onData); proc.off('exit', onExit); };
+      proc.stdout!.on('data', onData);
+      proc.once('exit', onExit);
+    });
+  }
+
+  /** SIGTERM and wait. */
+  async stop(): Promise<number | null> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return p?.exitCode ?? null;
+    const done = new Promise<number | null>((r) => p.once('exit', (c) => r(c)));
+    p.kill('SIGTERM');
+    const t = setTimeout(() => p.kill('SIGKILL'), 20_000);
+    const code = await done;
+    clearTimeout(t);
+    return code;
+  }
+
+  /** SIGKILL: a crash, as far as the daemon can tell. */
+  async kill9(): Promise<void> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    const done = new Promise<void>((r) => p.once('exit', () => r()));
+    p.kill('SIGKILL');
+    await done;
+  }
+
+  /** Start again on the same paths (and state). */
+  async restart(extra: string[] = []): Promise<void> {
+    await this.spawn(extra);
+  }
+
+  /** Stop, close the client, remove every directory of this daemon. */
+  async dispose(): Promise<void> {
+    await this.stop();
+    this.client.close();
+    rmSync(this.paths.base, { recursive: true, force: true });
+    rmSync(this.paths.stateDir, { recursive: true, force: true });
+    if (existsSync(`/var/run/dpdk/${this.paths.filePrefix}`)) rmSync(`/var/run/dpdk/${this.paths.filePrefix}`, { recursive: true, force: true });
+  }
+}
