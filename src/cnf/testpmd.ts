@@ -43,6 +43,12 @@ export interface TestpmdOptions {
   mbufs?: number;
   /** Extra testpmd (application) arguments. */
   extraArgs?: string[];
+  /**
+   * The EAL attach arguments exactly as fastpath's API returned them
+   * (--vdev, --single-file-segments, --file-prefix): used instead of the
+   * ones built from `ports`, which then only says what to mount.
+   */
+  attachArgs?: string[];
   /** Milliseconds allowed for start-up and for each command. */
   timeoutMs?: number;
 }
@@ -238,13 +244,11 @@ export class TestpmdContainer extends TestpmdProcess {
       'stdbuf', '-o0', '-e0',
       'dpdk-testpmd',
       '--lcores', `0@${cpu},1@${opts.fwdCpu ?? cpu}`,
-      '--file-prefix', `cnf-${opts.name}`,
-      '--single-file-segments',
+      ...(opts.attachArgs ?? ['--file-prefix', `cnf-${opts.name}`, '--single-file-segments', ...vdevs]),
       '-m', String(mem),
       '--no-pci',
       '--log-level', '*:notice',
       ...(huge > 0 ? ['--huge-dir', '/dev/hugepages'] : ['--no-huge']),
-      ...vdevs,
       '--',
       '-i',
       `--total-num-mbufs=${opts.mbufs ?? 2048}`,

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: Apache-2.0
+// Crash and restart: fastpathd is killed with SIGKILL under traffic between
+// two client-mode ports (the containers serve their sockets); started again
+// on the same state, it brings back the same ports (paths, MACs) and the
+// traffic resumes. Three times.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { Port__Output } from '../../src/api/gen/fastpath/v1/Port.js';
+import { TestpmdContainer } from '../../src/cnf/testpmd.js';
+import { Daemon } from '../helpers/daemon.js';
+import { until } from '../helpers/fixture.js';
+
+let d: Daemon;
+const cnfs: TestpmdContainer[] = [];
+
+async function ports(): Promise<Record<string, Port__Output>> {
+  const c = d.client;
+  const list = (await c.unary(c.ports, c.ports.ListPorts, {})).ports;
+  return Object.fromEntries(list.map((p) => [p.spec!.name, p]));
+}
+
+describe('fastpathd restart from state', () => {
+  beforeAll(async () => {
+    d = await Daemon.start(Daemon.fresh('restart'));
+  });
+
+  afterAll(async () => {
+    for (const c of cnfs) await c.kill();
+    await d.dispose();
+  });
+
+  it('survives kill -9 under traffic, 3 times, with the same ports and traffic resuming', async () => {
+    const c = d.client;
+    await c.unary(c.networks, c.networks.CreateNetwork, { network: { name: 'net' } });
+    for (const name of ['a', 'b']) {
+      await c.unary(c.ports, c.ports.CreatePort, { port: { name, network: 'net', mode: 'PORT_MODE_CLIENT' } });
+    }
+    const before = await ports();
+    const start = async (p: Port__Output, mode: string): Promise<TestpmdContainer> => {
+      const t = await TestpmdContainer.start({
+        name: `rs-${p.spec!.name}`, forwardMode: mode, attachArgs: p.attach!.ealArgs,
+        ports: [{ hostDir: p.attach!.hostDir, mac: p.mac, server: true }],
+      });
+      cnfs.push(t);
+      return t;
+    };
+    const b = await start(before.b!, 'rxonly');
+    const a = await start(before.a!, 'txonly');
+    await until(ports, (p) => p.a!.status!.linkUp && p.b!.status!.linkUp, 'both links up');
+    await b.cmd('start');
+    await a.cmd(`set eth-peer 0 ${before.b!.mac}`);
+    await a.cmd('start'); // continuous traffic A -> B
+    await b.waitStats((s) => s.rxPackets > 10_000);
+
+    for (let round = 1; round <= 3; round++) {
+      await d.kill9();
+      const frozen = (await b.portStats()).rxPackets;
+      await d.restart();
+      const after = await ports();
+      for (const n of ['a', 'b']) {
+        expect(after[n]!.attach!.socketPath).toBe(before[n]!.attach!.socketPath);
+        expect(after[n]!.mac).toBe(before[n]!.mac);
+        expect(after[n]!.attach!.ealArgs).toEqual(before[n]!.attach!.ealArgs);
+      }
+      await until(ports, (p) => p.a!.status!.linkUp && p.b!.status!.linkUp, `links up after restart ${round}`);
+      await b.waitStats((s) => s.rxPackets > frozen + 10_000, 0, 30_000);
+    }
+    expect(d.logs).toMatch(/"step":"replay","networks":1,"ports":2,"failed":\[\]/);
+    await a.cmd('stop');
+  });
+});
