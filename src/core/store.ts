@@ -53,6 +53,11 @@ export class StateStore {
     this.path = join(dir, 'state.json');
   }
 
+  /** True when no state was ever saved here (a first start). */
+  async isFresh(): Promise<boolean> {
+    return readFile(this.path).then(() => false, (e: NodeJS.ErrnoException) => e.code === 'ENOENT');
+  }
+
   /** Missing file: empty state. Unreadable file: moved aside, CorruptStateError. */
   async load(): Promise<DesiredState> {
     let text: string;

@@ -18,6 +18,8 @@ export interface DaemonConfig {
   /** Remove port directories on shutdown (default: keep; containers have them mounted). */
   removePortDirsOnStop: boolean;
   resetState: boolean;
+  /** Network created on the very first start (no state file yet); '' = none. */
+  defaultNetwork: string;
   logLevel: string;
   dataplane: Partial<DataplaneConfig>;
 }
@@ -34,6 +36,7 @@ export function defaultConfig(): DaemonConfig {
     macPoolSize: 0xffffff,
     removePortDirsOnStop: false,
     resetState: false,
+    defaultNetwork: 'default',
     logLevel: 'info',
     dataplane: { socketRoot: '/run/fastpath/ports', filePrefix: 'fastpathd' },
   };
@@ -80,6 +83,7 @@ function applyFlat(c: DaemonConfig, s: Source): DaemonConfig {
     out.metrics = m === 'off' ? { ...out.metrics, enabled: false } : { enabled: true, listen: m };
   }
   if (str('log-level')) out.logLevel = str('log-level')!;
+  if (typeof s['default-network'] === 'string') out.defaultNetwork = s['default-network'];
   if (str('main-cpu')) out.dataplane.mainCpu = num('main-cpu', str('main-cpu')!);
   if (str('worker-cpus')) out.dataplane.workerCpus = cpus(str('worker-cpus')!);
   if (str('memory-mb')) out.dataplane.memoryMb = num('memory-mb', str('memory-mb')!);
@@ -95,7 +99,7 @@ function applyFlat(c: DaemonConfig, s: Source): DaemonConfig {
   return out;
 }
 
-const KEYS = ['grpc-socket', 'grpc-tcp', 'state-dir', 'socket-root', 'file-prefix', 'metrics', 'log-level', 'main-cpu',
+const KEYS = ['grpc-socket', 'grpc-tcp', 'state-dir', 'socket-root', 'file-prefix', 'metrics', 'log-level', 'default-network', 'main-cpu',
   'worker-cpus', 'memory-mb', 'hugepages', 'max-ports', 'mac-pool-size', 'reset-state', 'remove-port-dirs-on-stop'] as const;
 const BOOLEAN = new Set(['reset-state', 'remove-port-dirs-on-stop']);
 

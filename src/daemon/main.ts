@@ -33,6 +33,7 @@ async function main(): Promise<number> {
 
   // state
   const store = new StateStore(config.stateDir);
+  const firstStart = await store.isFresh();
   let state: DesiredState;
   try {
     state = await store.load();
@@ -61,6 +62,11 @@ async function main(): Promise<number> {
   // replay, then forwarding
   const orch = new Orchestrator(dp, store, new MacPool(config.macPrefix, config.macPoolSize), config.limits, log, state);
   const replayed = await orch.replay();
+  if (firstStart && config.defaultNetwork) {
+    // So that `fpctl port add web0` works on a new machine. Only on the very
+    // first start: a user who deletes it does not get it back.
+    await orch.createNetwork({ name: config.defaultNetwork });
+  }
   await dp.setForwarding(true);
   log.info({ step: 'replay', ...replayed }, 'state replayed; forwarding enabled');
 

@@ -3,6 +3,8 @@
 // two client-mode ports (the containers serve their sockets); started again
 // on the same state, it brings back the same ports (paths, MACs) and the
 // traffic resumes. Three times.
+import { existsSync } from 'node:fs';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Port__Output } from '../../src/api/gen/fastpath/v1/Port.js';
@@ -62,10 +64,22 @@ describe('fastpathd restart from state', () => {
         expect(after[n]!.mac).toBe(before[n]!.mac);
         expect(after[n]!.attach!.ealArgs).toEqual(before[n]!.attach!.ealArgs);
       }
-      await until(ports, (p) => p.a!.status!.linkUp && p.b!.status!.linkUp, `links up after restart ${round}`);
+      await until(ports, (p) => p.a!.status!.linkUp && p.b!.status!.linkUp, `links up after restart ${round}`)
+        .catch((e: Error) => { throw new Error(`${e.message}\n--- daemon log:\n${d.logs.slice(-4000)}\n--- a:\n${a.output.slice(-1500)}`); });
       await b.waitStats((s) => s.rxPackets > frozen + 10_000, 0, 30_000);
     }
-    expect(d.logs).toMatch(/"step":"replay","networks":1,"ports":2,"failed":\[\]/);
+    expect(d.logs).toMatch(/"step":"replay","networks":2,"ports":2,"failed":\[\]/);
     await a.cmd('stop');
+  });
+
+  it('stops cleanly on SIGTERM, keeping the state and the port directories containers mount', async () => {
+    const dirs = Object.values(await ports()).map((p) => p.attach!.hostDir);
+    expect(await d.stop()).toBe(0);
+    expect(d.logs).toMatch(/"keptPortDirs":true,"msg":"stopped; state kept"/);
+    for (const dir of dirs) expect(existsSync(dir)).toBe(true);
+    await d.restart(['--remove-port-dirs-on-stop']);
+    expect(Object.keys(await ports()).sort()).toEqual(['a', 'b']);
+    expect(await d.stop()).toBe(0);
+    for (const dir of dirs) expect(existsSync(dir)).toBe(false);
   });
 });

@@ -2,7 +2,7 @@
 // Runs the real fastpathd as a child process on its own gRPC socket, state
 // directory, socket root and EAL file prefix, and talks to it with the real
 // gRPC client.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { FastpathClient } from '../../src/api/client.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+// One process, no wrapper: signals (SIGTERM, SIGKILL) reach the daemon
+// itself. The tsx CLI would run it in a child process of its own.
+const NODE = process.execPath;
+const NODE_ARGS = ['--import', 'tsx'];
 
 export interface DaemonPaths {
   base: string;
@@ -69,6 +72,7 @@ export class Daemon {
   args(extra: string[] = []): string[] {
     const p = this.paths;
     return [
+      ...NODE_ARGS,
       join(ROOT, 'src', 'daemon', 'main.ts'),
       '--grpc-socket', p.grpcSocket, '--state-dir', p.stateDir, '--socket-root', p.socketRoot,
       '--file-prefix', p.filePrefix, '--main-cpu', '0', '--worker-cpus', '1', '--metrics', '127.0.0.1:0',
@@ -80,7 +84,7 @@ export class Daemon {
   static run(paths: DaemonPaths, extra: string[] = [], timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
     const d = new Daemon(paths);
     return new Promise((resolve) => {
-      const proc = spawn(TSX, d.args(extra), { stdio: ['ignore', 'pipe', 'pipe'] });
+      const proc = spawn(NODE, d.args(extra), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       proc.stdout.on('data', (b: Buffer) => { output += b.toString(); });
       proc.stderr.on('data', (b: Buffer) => { output += b.toString(); });
@@ -90,7 +94,7 @@ export class Daemon {
   }
 
   private spawn(extra: string[]): Promise<void> {
-    const proc = spawn(TSX, this.args(extra), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(NODE, this.args(extra), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     this.out = '';
     proc.stdout!.on('data', (b: Buffer) => { this.out += b.toString(); });
@@ -135,10 +139,12 @@ export class Daemon {
     await this.spawn(extra);
   }
 
-  /** Stop, close the client, remove every directory of this daemon. */
+  /** Stop, close the client, remove every directory of this daemon; fail if it lives on. */
   async dispose(): Promise<void> {
     await this.stop();
     this.client.close();
+    const left = spawnSync('pgrep', ['-f', `--file-prefix ${this.paths.filePrefix}( |$)`], { encoding: 'utf8' }).stdout.trim();
+    if (left) throw new Error(`fastpathd processes left behind (pids ${left.replace(/\n/g, ', ')})`);
     rmSync(this.paths.base, { recursive: true, force: true });
     rmSync(this.paths.stateDir, { recursive: true, force: true });
     if (existsSync(`/var/run/dpdk/${this.paths.filePrefix}`)) rmSync(`/var/run/dpdk/${this.paths.filePrefix}`, { recursive: true, force: true });
