@@ -25,7 +25,16 @@ export interface CallObserver {
 }
 
 export class Adapter {
+  /** Open server streams, ended first at shutdown (they never finish alone). */
+  private readonly streams = new Set<grpc.ServerWritableStream<unknown, unknown>>();
+
   constructor(private readonly log: AdapterLogger, private readonly observe?: CallObserver) {}
+
+  /** End every open stream with OK, so that a graceful shutdown does not wait on them. */
+  endStreams(): void {
+    for (const s of this.streams) s.end();
+    this.streams.clear();
+  }
 
   toStatus(method: string, e: unknown): Partial<grpc.StatusObject> {
     const err = fromDataplane(e);
@@ -60,6 +69,7 @@ export class Adapter {
       const end = (): void => {
         if (ended) return;
         ended = true;
+        this.streams.delete(call as grpc.ServerWritableStream<unknown, unknown>);
         stop?.();
         this.observe?.(method, grpc.status.OK, Number(process.hrtime.bigint() - t0) / 1e9);
       };
@@ -68,7 +78,13 @@ export class Adapter {
       start(call.request, (res) => { if (!ended) call.write(res); }).then(
         (unsubscribe) => {
           stop = unsubscribe;
-          if (ended) unsubscribe();
+          if (ended) {
+            unsubscribe();
+            return;
+          }
+          this.streams.add(call as grpc.ServerWritableStream<unknown, unknown>);
+          // Headers now tell the client its subscription is live.
+          call.sendMetadata(new grpc.Metadata());
         },
         (e: unknown) => {
           ended = true;

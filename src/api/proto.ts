@@ -24,7 +24,8 @@ export function loadFastpathProto(): FastpathProto {
       longs: Number,
       enums: String,
       defaults: true,
-      oneofs: true,
+      // No virtual oneof fields: proto3 `optional` would add `_uid` etc.
+      oneofs: false,
     });
     cached = grpc.loadPackageDefinition(def) as unknown as FastpathProto;
   }

@@ -27,11 +27,13 @@ export class ApiServer {
   readonly server = new grpc.Server();
   readonly health = new HealthImplementation({ '': 'NOT_SERVING' });
   private readonly sampler: LcoreSampler;
+  private readonly adapter: Adapter;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(dp: Dataplane, orch: Orchestrator, facts: SystemFacts, log: AdapterLogger, observe?: CallObserver) {
     const proto = loadFastpathProto();
     const a = new Adapter(log, observe);
+    this.adapter = a;
     this.sampler = new LcoreSampler(dp);
     this.server.addService(proto.fastpath.v1.NetworkService.service, networkService(orch, a));
     this.server.addService(proto.fastpath.v1.PortService.service, portService(orch, a));
@@ -69,6 +71,7 @@ export class ApiServer {
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.setServing(false);
+    this.adapter.endStreams();
     await new Promise<void>((resolve) => {
       const t = setTimeout(() => { this.server.forceShutdown(); resolve(); }, 3000);
       this.server.tryShutdown(() => { clearTimeout(t); resolve(); });

@@ -17,6 +17,4 @@ export interface SocketAccess__Output {
   'gid'?: (number);
   'mode': (number);
   'dirMode': (number);
-  '_uid'?: "uid";
-  '_gid'?: "gid";
 }

@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: Apache-2.0
+// Every fpctl command, in the order `fpctl help` lists them.
+import type { CommandSpec } from '../command.js';
+import { attach } from './attach.js';
+import { events } from './events.js';
+import { info } from './info.js';
+import { networkAdd, networkDel, networkList } from './network.js';
+import { portAdd, portDel, portList, portShow } from './port.js';
+import { stats } from './stats.js';
+
+export const COMMANDS: CommandSpec[] = [
+  networkAdd, networkDel, networkList,
+  portAdd, portDel, portList, portShow,
+  attach, events, stats, info,
+];

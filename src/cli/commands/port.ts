@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: Apache-2.0
+// fpctl port add | del | list | show.
+import * as grpc from '@grpc/grpc-js';
+
+import type { CreatePortRequest } from '../../api/gen/fastpath/v1/CreatePortRequest.js';
+import { choiceOption, intOption, modeOption } from '../args.js';
+import type { CommandSpec, OptionValues } from '../command.js';
+import { withHint } from '../errors.js';
+import { portRow, renderAttach, renderPortDetails } from '../port-view.js';
+import { renderTable } from '../table.js';
+
+export const DEFAULT_NETWORK = 'default';
+
+/** The CreatePort request the options describe; unset options stay unset so the daemon's defaults apply. */
+export function portRequest(name: string, opts: OptionValues): CreatePortRequest {
+  const mode = choiceOption(opts, 'mode', ['server', 'client'] as const);
+  const num = (k: string): number | undefined => intOption(opts, k);
+  const [queues, vlan, uid, gid] = [num('queues'), num('vlan'), num('uid'), num('gid')];
+  const [socketMode, dirMode] = [modeOption(opts, 'socket-mode'), modeOption(opts, 'dir-mode')];
+  return {
+    port: {
+      name,
+      network: (opts.network as string | undefined) ?? DEFAULT_NETWORK,
+      ...(mode ? { mode: mode === 'client' ? 'PORT_MODE_CLIENT' as const : 'PORT_MODE_SERVER' as const } : {}),
+      ...(queues !== undefined ? { queues } : {}),
+      ...(vlan !== undefined ? { vlan } : {}),
+      ...(typeof opts.mac === 'string' ? { mac: opts.mac } : {}),
+      access: {
+        ...(uid !== undefined ? { uid } : {}),
+        ...(gid !== undefined ? { gid } : {}),
+        ...(socketMode !== undefined ? { mode: socketMode } : {}),
+        ...(dirMode !== undefined ? { dirMode } : {}),
+      },
+    },
+  };
+}
+
+export const portAdd: CommandSpec = {
+  words: ['port', 'add'],
+  args: ['<name>'],
+  summary: 'create a vhost-user port and print how a container attaches to it; the same spec again changes nothing',
+  options: {
+    network: { type: 'string', value: 'NAME', help: `network to join (default: ${DEFAULT_NETWORK})` },
+    mode: { type: 'string', value: 'server|client', help: 'server: fastpath owns the socket (default); client: the container serves it' },
+    queues: { type: 'string', value: 'N', help: 'queue pairs (default 1)' },
+    mac: { type: 'string', value: 'MAC', help: 'container-side MAC (default: allocated, kept across restarts)' },
+    vlan: { type: 'string', value: 'N', help: "access VLAN 1..4094 (default: the network's)" },
+    uid: { type: 'string', value: 'UID', help: 'owner of the port directory and socket (default 0)' },
+    gid: { type: 'string', value: 'GID', help: 'group of the port directory and socket (default 0)' },
+    'socket-mode': { type: 'string', value: 'MODE', help: 'socket file mode, octal (default 0660)' },
+    'dir-mode': { type: 'string', value: 'MODE', help: 'port directory mode, octal (default 0750)' },
+  },
+  async run(ctx, [name], opts) {
+    const c = ctx.client;
+    const req = portRequest(name!, opts);
+    const res = await c.unary(c.ports, c.ports.CreatePort, req).catch((e: unknown) => {
+      const err = e as Partial<grpc.ServiceError>;
+      if (err.code === grpc.status.NOT_FOUND && /no network named/.test(err.details ?? '')) {
+        throw withHint(e, `create it first: fpctl network add ${req.port?.network}`);
+      }
+      throw e;
+    });
+    if (ctx.json) return ctx.printJson(res);
+    const p = res.port!;
+    const head = res.created
+      ? `created port ${p.spec?.name} in network ${p.spec?.network}`
+      : `port ${p.spec?.name} already existed with this spec (network ${p.spec?.network}); nothing changed`;
+    ctx.print(`${head}\n\n${renderAttach(p)}`);
+  },
+};
+
+export const portDel: CommandSpec = {
+  words: ['port', 'del'],
+  args: ['<name>'],
+  summary: 'delete a port and its socket directory',
+  options: { 'if-exists': { type: 'boolean', help: 'succeed when there is no such port' } },
+  async run(ctx, [name], opts) {
+    const c = ctx.client;
+    const res = await c.unary(c.ports, c.ports.DeletePort, { name, allowMissing: opts['if-exists'] === true });
+    if (ctx.json) return ctx.printJson(res);
+    ctx.print(opts['if-exists'] ? `port ${name} is gone` : `deleted port ${name}`);
+  },
+};
+
+export const portList: CommandSpec = {
+  words: ['port', 'list'],
+  args: [],
+  summary: 'list ports with their link state',
+  options: { network: { type: 'string', value: 'NAME', help: 'only the ports of this network' } },
+  async run(ctx, _args, opts) {
+    const c = ctx.client;
+    const res = await c.unary(c.ports, c.ports.ListPorts, { network: (opts.network as string | undefined) ?? '' });
+    if (ctx.json) return ctx.printJson(res);
+    if (res.ports.length === 0) return ctx.note(opts.network ? `no ports in network ${String(opts.network)}` : 'no ports (create one with: fpctl port add <name>)');
+    ctx.print(renderTable(
+      ['NAME', 'NETWORK', 'MODE', 'QUEUES', 'VLAN', 'MAC', 'LINK', 'SOCKET'].map((header) => ({ header, ...(header === 'QUEUES' ? { align: 'right' as const } : {}) })),
+      res.ports.map(portRow),
+    ));
+  },
+};
+
+export const portShow: CommandSpec = {
+  words: ['port', 'show'],
+  args: ['<name>'],
+  summary: 'one port: its spec, link state and how to attach to it',
+  async run(ctx, [name]) {
+    const c = ctx.client;
+    const res = await c.unary(c.ports, c.ports.GetPort, { name });
+    if (ctx.json) return ctx.printJson(res);
+    ctx.print(renderPortDetails(res.port!));
+  },
+};

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: Apache-2.0
+// fpctl stats: per-port counters and drops.
+import type { CommandSpec } from '../command.js';
+import { dropReasons, totalDrops } from '../format.js';
+import { renderTable } from '../table.js';
+
+export const stats: CommandSpec = {
+  words: ['stats'],
+  args: ['[<port>]'],
+  summary: 'packet and byte counters and drops (total and by reason) of one port or all',
+  details: 'Drop reasons: runt, vlan, hairpin, no_dest (ingress); link_down, tx_full, no_mbuf (egress).\n'
+    + 'RX counts frames the switch received from the guest, TX frames it delivered to the guest.',
+  async run(ctx, [name]) {
+    const c = ctx.client;
+    const res = await c.unary(c.ports, c.ports.GetPortStats, { name: name ?? '' });
+    if (ctx.json) return ctx.printJson(res);
+    if (res.stats.length === 0) return ctx.note('no ports');
+    const right = { align: 'right' as const };
+    ctx.print(renderTable(
+      [{ header: 'PORT' }, { header: 'NETWORK' }, { header: 'LINK' }, { header: 'RX_PKTS', ...right }, { header: 'RX_BYTES', ...right },
+        { header: 'TX_PKTS', ...right }, { header: 'TX_BYTES', ...right }, { header: 'DROPS', ...right }, { header: 'DROPS_BY_REASON' }],
+      res.stats.map((s) => [
+        s.name, s.network, s.linkUp ? 'up' : 'down', String(s.rxPackets), String(s.rxBytes), String(s.txPackets), String(s.txBytes),
+        String(totalDrops(s.drops)), dropReasons(s.drops),
+      ]),
+    ));
+  },
+};
