@@ -2,6 +2,7 @@
 // A promise-based client for fastpathd, used by fpctl and the tests.
 import * as grpc from '@grpc/grpc-js';
 
+import type { HugepageServiceClient } from './gen/fastpath/v1/HugepageService.js';
 import type { NetworkServiceClient } from './gen/fastpath/v1/NetworkService.js';
 import type { PortServiceClient } from './gen/fastpath/v1/PortService.js';
 import type { SystemServiceClient } from './gen/fastpath/v1/SystemService.js';
@@ -24,6 +25,7 @@ export class FastpathClient {
   readonly networks: NetworkServiceClient;
   readonly ports: PortServiceClient;
   readonly system: SystemServiceClient;
+  readonly hugepages: HugepageServiceClient;
   private readonly deadlineMs: number;
 
   constructor(endpoint = DEFAULT_ENDPOINT, deadlineMs = 30_000) {
@@ -32,6 +34,7 @@ export class FastpathClient {
     this.networks = new proto.fastpath.v1.NetworkService(endpoint, creds);
     this.ports = new proto.fastpath.v1.PortService(endpoint, creds);
     this.system = new proto.fastpath.v1.SystemService(endpoint, creds);
+    this.hugepages = new proto.fastpath.v1.HugepageService(endpoint, creds);
     this.deadlineMs = deadlineMs;
   }
 
@@ -44,5 +47,6 @@ export class FastpathClient {
     this.networks.close();
     this.ports.close();
     this.system.close();
+    this.hugepages.close();
   }
 }

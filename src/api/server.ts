@@ -8,14 +8,16 @@ import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 
 import type { Dataplane } from '../dataplane/index.js';
+import type { HugepageManager } from '../core/hugepages/manager.js';
 import type { Orchestrator } from '../core/orchestrator.js';
+import { hugepageService } from './hugepage-service.js';
 import { Adapter, type AdapterLogger, type CallObserver } from './adapter.js';
 import { networkService } from './network-service.js';
 import { portService } from './port-service.js';
 import { loadFastpathProto } from './proto.js';
 import { LcoreSampler, systemService, type SystemFacts } from './system-service.js';
 
-export const SERVICE_NAMES = ['fastpath.v1.NetworkService', 'fastpath.v1.PortService', 'fastpath.v1.SystemService'];
+export const SERVICE_NAMES = ['fastpath.v1.NetworkService', 'fastpath.v1.PortService', 'fastpath.v1.SystemService', 'fastpath.v1.HugepageService'];
 
 export interface ApiServerOptions {
   unixSocket: string;
@@ -30,7 +32,7 @@ export class ApiServer {
   private readonly adapter: Adapter;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(dp: Dataplane, orch: Orchestrator, facts: SystemFacts, log: AdapterLogger, observe?: CallObserver) {
+  constructor(dp: Dataplane, orch: Orchestrator, hp: HugepageManager, facts: SystemFacts, log: AdapterLogger, observe?: CallObserver) {
     const proto = loadFastpathProto();
     const a = new Adapter(log, observe);
     this.adapter = a;
@@ -38,6 +40,7 @@ export class ApiServer {
     this.server.addService(proto.fastpath.v1.NetworkService.service, networkService(orch, a));
     this.server.addService(proto.fastpath.v1.PortService.service, portService(orch, a));
     this.server.addService(proto.fastpath.v1.SystemService.service, systemService(dp, this.sampler, facts, a));
+    this.server.addService(proto.fastpath.v1.HugepageService.service, hugepageService(hp, a));
     this.health.addToServer(this.server);
   }
 

@@ -11,6 +11,8 @@
 #                 newline-separated host directories, the n-th (from 0)
 #                 seen as /run/fastpath/<n>
 #   FP_HUGE_MB    hugetlbfs quota in MiB; 0 = no hugepages mount
+#   FP_HUGE_DIR   instead of FP_HUGE_MB: a host hugetlbfs mount (a fastpath
+#                 reservation) to bind at /dev/hugepages
 #   FP_SERVER_SOCKS  sockets (paths below /run/fastpath) this container
 #                 serves (virtio_user server=1): a crashed predecessor
 #                 leaves the file behind and bind() would fail, so remove it
@@ -34,6 +36,10 @@ else
   mount --bind "$FP_PORT_DIR" "$s"
   stages=$s
 fi
+# Before /run disappears under the tmpfs: reservations live below it.
+if [ -n "${FP_HUGE_DIR:-}" ]; then
+  mount --bind "$FP_HUGE_DIR" /dev/hugepages
+fi
 mount -t tmpfs -o size=16m,mode=0755 fp-run /run
 mkdir -p /run/fastpath
 if [ -n "${FP_PORT_DIRS:-}" ]; then
@@ -51,7 +57,7 @@ else
   rmdir "$stages"
 fi
 for s in ${FP_SERVER_SOCKS:-}; do rm -f "/run/fastpath/$s"; done
-if [ "${FP_HUGE_MB:-0}" -gt 0 ]; then
+if [ -z "${FP_HUGE_DIR:-}" ] && [ "${FP_HUGE_MB:-0}" -gt 0 ]; then
   mount -t hugetlbfs -o pagesize=2M,size="${FP_HUGE_MB}M" fp-huge /dev/hugepages
 fi
 exec "$@"

@@ -37,6 +37,8 @@ export interface TestpmdOptions {
   fwdCpu?: number;
   /** hugetlbfs quota in MiB; 0 runs testpmd with --no-huge. */
   hugeMb?: number;
+  /** A host hugetlbfs mount (a fastpath reservation) to use as /dev/hugepages. */
+  hugeDir?: string;
   /** EAL -m; defaults to hugeMb / 2 (or 64 without hugepages). */
   memMb?: number;
   forwardMode?: string;
@@ -258,7 +260,7 @@ export class TestpmdContainer extends TestpmdProcess {
     ];
     const served = opts.ports.filter((p) => p.server).map(inside);
     const where: Record<string, string> = dirs.length === 1 ? { FP_PORT_DIR: dirs[0]! } : { FP_PORT_DIRS: dirs.join('\n') };
-    return { argv, env: { ...where, FP_HUGE_MB: String(huge), FP_SERVER_SOCKS: served.join(' ') } };
+    return { argv, env: { ...where, FP_HUGE_MB: String(huge), FP_SERVER_SOCKS: served.join(' '), ...(opts.hugeDir ? { FP_HUGE_DIR: opts.hugeDir } : {}) } };
   }
 
   /** Start the container and wait for testpmd's first prompt. */

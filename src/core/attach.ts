@@ -15,17 +15,29 @@ export interface AttachInfo {
   dockerRun: string;
 }
 
-export function attachFor(p: PortRecord, socketPath: string, hostDir: string): AttachInfo {
+/** Where a container sees its hugepage reservation. */
+export const CONTAINER_HUGE_DIR = '/dev/hugepages';
+
+export interface HugepageMount {
+  hostPath: string;
+  sizeMib: number;
+}
+
+export function attachFor(p: PortRecord, socketPath: string, hostDir: string, huge?: HugepageMount): AttachInfo {
   const sock = `${CONTAINER_DIR}/${socketPath.slice(hostDir.length + 1)}`;
   const vdev = [
     'net_virtio_user0', `path=${sock}`, `mac=${p.mac}`, `queues=${p.queues}`,
     ...(p.mode === 'client' ? ['server=1'] : []),
   ].join(',');
-  const ealArgs = [`--vdev=${vdev}`, '--single-file-segments', `--file-prefix=${p.name}`];
+  const ealArgs = [
+    `--vdev=${vdev}`, '--single-file-segments', `--file-prefix=${p.name}`,
+    // With a reservation: EAL takes exactly the quota, from the owner's mount.
+    ...(huge ? [`--huge-dir=${CONTAINER_HUGE_DIR}`, '-m', String(huge.sizeMib)] : []),
+  ];
   const dockerRun = [
     'docker run --rm -it --privileged',
     `-v ${hostDir}:${CONTAINER_DIR}`,
-    '-v /dev/hugepages:/dev/hugepages',
+    `-v ${huge ? huge.hostPath : '/dev/hugepages'}:${CONTAINER_HUGE_DIR}`,
     '<image> dpdk-testpmd',
     ...ealArgs,
     '-- -i',

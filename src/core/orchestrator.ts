@@ -1,17 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // Networks and ports: validation, allocation (MACs, limits), the data plane
-// calls, and the persisted desired state. Mutations run one at a time (a
-// promise chain), so idempotency checks and allocations never race.
+// calls, and their part of the persisted desired state (StateKeeper).
 import { EventEmitter } from 'node:events';
 
 import {
   resolvePortSpec, validateName, type Dataplane, type LinkEvent, type PortStats as DpPortStats, type QueueEvent,
 } from '../dataplane/index.js';
-import { attachFor, type AttachInfo } from './attach.js';
+import { attachFor, type AttachInfo, type HugepageMount } from './attach.js';
 import { exhausted, exists, fromDataplane, invalid, notFound, precondition } from './errors.js';
 import { MacPool, normaliseMac } from './mac-pool.js';
-import type { DesiredState, NetworkRecord, PortModeName, PortRecord } from './state.js';
-import type { StateStore } from './store.js';
+import type { NetworkRecord, PortModeName, PortRecord } from './state.js';
+import type { StateKeeper } from './state-keeper.js';
 
 export interface Limits {
   maxPorts: number;
@@ -83,20 +82,18 @@ function wrapName(kind: string, name: string): string {
 }
 
 export class Orchestrator extends EventEmitter<OrchestratorEvents> {
-  private state: DesiredState;
-  private chain: Promise<unknown> = Promise.resolve();
   private readonly links = new Map<string, { up: boolean; features: number; queuePairs: number }>();
 
   constructor(
     private readonly dp: Dataplane,
-    private readonly store: StateStore,
+    private readonly keeper: StateKeeper,
     private readonly macs: MacPool,
     private readonly limits: Limits,
     private readonly log: Logger,
-    initial: DesiredState,
+    /** The hugepage reservation tied to a port: the one whose owner is its name. */
+    private readonly hugepagesOf: (owner: string) => HugepageMount | undefined = () => undefined,
   ) {
     super();
-    this.state = structuredClone(initial);
     dp.on('link', (ev) => this.onLink(ev));
     dp.on('queue', (ev) => this.onQueue(ev));
   }
@@ -104,8 +101,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   /** Recreate every network and port of the state, before forwarding. */
   async replay(): Promise<{ networks: number; ports: number; failed: string[] }> {
     const failed: string[] = [];
-    for (const n of this.state.networks) await this.dp.createNetwork(n.name);
-    for (const p of this.state.ports) {
+    for (const n of this.keeper.state.networks) await this.dp.createNetwork(n.name);
+    for (const p of this.keeper.state.ports) {
       try {
         await this.dp.addPort(this.dpSpec(p));
       } catch (e) {
@@ -114,56 +111,56 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
         this.log.error({ port: p.name, err: (e as Error).message }, 'port could not be recreated from state');
       }
     }
-    return { networks: this.state.networks.length, ports: this.state.ports.length - failed.length, failed };
+    return { networks: this.keeper.state.networks.length, ports: this.keeper.state.ports.length - failed.length, failed };
   }
 
   // ---- networks ----
 
   createNetwork(spec: NetworkSpec): Promise<{ network: NetworkRecord; created: boolean }> {
-    return this.serial(async () => {
+    return this.keeper.serial(async () => {
       const rec: NetworkRecord = {
         name: wrapName('network', spec.name),
         vlan: intIn('vlan', spec.vlan, 0, 0, 4094),
         mtu: intIn('mtu', spec.mtu, 1500, 68, 9000),
       };
-      const have = this.state.networks.find((n) => n.name === rec.name);
+      const have = this.keeper.state.networks.find((n) => n.name === rec.name);
       if (have) {
         if (have.vlan === rec.vlan && have.mtu === rec.mtu) return { network: have, created: false };
         throw exists(`network ${rec.name} already exists with a different spec (vlan ${have.vlan}, mtu ${have.mtu})`);
       }
-      if (this.state.networks.length >= this.limits.maxNetworks) {
+      if (this.keeper.state.networks.length >= this.limits.maxNetworks) {
         throw exhausted(`network limit reached (${this.limits.maxNetworks})`);
       }
       await this.dpCall(() => this.dp.createNetwork(rec.name));
-      await this.commit({ ...this.state, networks: [...this.state.networks, rec] }, () => this.dp.deleteNetwork(rec.name));
+      await this.keeper.commit({ ...this.keeper.state, networks: [...this.keeper.state.networks, rec] }, () => this.dp.deleteNetwork(rec.name));
       this.log.info({ network: rec.name, vlan: rec.vlan, mtu: rec.mtu }, 'network created');
       return { network: rec, created: true };
     });
   }
 
   getNetwork(name: string): NetworkRecord & { portCount: number } {
-    const n = this.state.networks.find((x) => x.name === wrapName('network', name));
+    const n = this.keeper.state.networks.find((x) => x.name === wrapName('network', name));
     if (!n) throw notFound(`no network named ${name}`);
-    return { ...n, portCount: this.state.ports.filter((p) => p.network === n.name).length };
+    return { ...n, portCount: this.keeper.state.ports.filter((p) => p.network === n.name).length };
   }
 
   listNetworks(): Array<NetworkRecord & { portCount: number }> {
-    return [...this.state.networks].sort((a, b) => a.name.localeCompare(b.name)).map((n) => this.getNetwork(n.name));
+    return [...this.keeper.state.networks].sort((a, b) => a.name.localeCompare(b.name)).map((n) => this.getNetwork(n.name));
   }
 
   deleteNetwork(name: string, allowMissing: boolean): Promise<void> {
-    return this.serial(async () => {
-      const n = this.state.networks.find((x) => x.name === wrapName('network', name));
+    return this.keeper.serial(async () => {
+      const n = this.keeper.state.networks.find((x) => x.name === wrapName('network', name));
       if (!n) {
         if (allowMissing) return;
         throw notFound(`no network named ${name}`);
       }
-      const users = this.state.ports.filter((p) => p.network === name).map((p) => p.name);
+      const users = this.keeper.state.ports.filter((p) => p.network === name).map((p) => p.name);
       if (users.length > 0) {
         throw precondition(`network ${name} still has ${users.length} port(s): ${users.slice(0, 5).join(', ')}${users.length > 5 ? ', …' : ''}; delete them first`);
       }
       await this.dpCall(() => this.dp.deleteNetwork(name));
-      await this.commit({ ...this.state, networks: this.state.networks.filter((x) => x.name !== name) });
+      await this.keeper.commit({ ...this.keeper.state, networks: this.keeper.state.networks.filter((x) => x.name !== name) });
       this.log.info({ network: name }, 'network deleted');
     });
   }
@@ -171,7 +168,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   // ---- ports ----
 
   createPort(req: PortRequest): Promise<{ port: PortView; created: boolean }> {
-    return this.serial(async () => {
+    return this.keeper.serial(async () => {
       const name = wrapName('port', req.name);
       const network = wrapName('network', req.network);
       const mode = req.mode ?? 'server';
@@ -187,9 +184,9 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
         dirMode: intIn('directory mode', req.dirMode, 0o750, 0, 0o7777),
       };
       const mac = req.mac ? normaliseMac(req.mac) : undefined;
-      const net = this.state.networks.find((n) => n.name === network);
+      const net = this.keeper.state.networks.find((n) => n.name === network);
 
-      const have = this.state.ports.find((p) => p.name === name);
+      const have = this.keeper.state.ports.find((p) => p.name === name);
       if (have) {
         const same = have.network === want.network && have.mode === want.mode && have.queues === want.queues &&
           have.vlan === want.vlan && have.uid === want.uid && have.gid === want.gid &&
@@ -199,43 +196,43 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
         throw exists(`port ${name} already exists with a different spec`);
       }
       if (!net) throw notFound(`no network named ${network}`);
-      if (this.state.ports.length >= this.limits.maxPorts) throw exhausted(`port limit reached (${this.limits.maxPorts})`);
-      const used = new Set(this.state.ports.map((p) => p.mac));
+      if (this.keeper.state.ports.length >= this.limits.maxPorts) throw exhausted(`port limit reached (${this.limits.maxPorts})`);
+      const used = new Set(this.keeper.state.ports.map((p) => p.mac));
       if (mac !== undefined && used.has(mac)) {
-        const owner = this.state.ports.find((p) => p.mac === mac)!;
+        const owner = this.keeper.state.ports.find((p) => p.mac === mac)!;
         throw exists(`MAC ${mac} is already used by port ${owner.name}`);
       }
       const rec: PortRecord = { ...want, mac: mac ?? this.macs.allocate(used), macRequested: mac !== undefined };
       await this.dpCall(() => this.dp.addPort(this.dpSpec(rec)));
-      await this.commit({ ...this.state, ports: [...this.state.ports, rec] }, () => this.dp.removePort(rec.name));
+      await this.keeper.commit({ ...this.keeper.state, ports: [...this.keeper.state.ports, rec] }, () => this.dp.removePort(rec.name));
       this.log.info({ port: name, network, mode, mac: rec.mac, socket: this.dp.port(name)?.socketPath }, 'port created');
       return { port: this.view(rec), created: true };
     });
   }
 
   getPort(name: string): PortView {
-    const p = this.state.ports.find((x) => x.name === wrapName('port', name));
+    const p = this.keeper.state.ports.find((x) => x.name === wrapName('port', name));
     if (!p) throw notFound(`no port named ${name}`);
     return this.view(p);
   }
 
   listPorts(network?: string): PortView[] {
-    return this.state.ports
+    return this.keeper.state.ports
       .filter((p) => !network || p.network === network)
       .sort((a, b) => a.name.localeCompare(b.name))
       .map((p) => this.view(p));
   }
 
   deletePort(name: string, allowMissing: boolean): Promise<void> {
-    return this.serial(async () => {
-      const p = this.state.ports.find((x) => x.name === wrapName('port', name));
+    return this.keeper.serial(async () => {
+      const p = this.keeper.state.ports.find((x) => x.name === wrapName('port', name));
       if (!p) {
         if (allowMissing) return;
         throw notFound(`no port named ${name}`);
       }
       // A port that failed to come back at replay is not in the data plane.
       if (this.dp.port(name)) await this.dpCall(() => this.dp.removePort(name));
-      await this.commit({ ...this.state, ports: this.state.ports.filter((x) => x.name !== name) });
+      await this.keeper.commit({ ...this.keeper.state, ports: this.keeper.state.ports.filter((x) => x.name !== name) });
       this.links.delete(name);
       this.log.info({ port: name }, 'port deleted');
     });
@@ -248,13 +245,13 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   }
 
   hasPort(name: string): boolean {
-    return this.state.ports.some((p) => p.name === name);
+    return this.keeper.state.ports.some((p) => p.name === name);
   }
 
   // ---- internals ----
 
   private dpSpec(p: PortRecord) {
-    const net = this.state.networks.find((n) => n.name === p.network);
+    const net = this.keeper.state.networks.find((n) => n.name === p.network);
     return {
       name: p.name,
       network: p.network,
@@ -273,17 +270,11 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     const link = this.links.get(p.name);
     return {
       record: p,
-      attach: attachFor(p, rp.socketPath, rp.dir),
+      attach: attachFor(p, rp.socketPath, rp.dir, this.hugepagesOf(p.name)),
       linkUp: link?.up ?? false,
       features: link?.up ? link.features : 0,
       queuePairs: link?.up ? link.queuePairs : 0,
     };
-  }
-
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(fn, fn);
-    this.chain = run.catch(() => undefined);
-    return run;
   }
 
   private async dpCall<T>(fn: () => Promise<T>): Promise<T> {
@@ -292,17 +283,6 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     } catch (e) {
       throw fromDataplane(e);
     }
-  }
-
-  /** Persist, then adopt; if persisting fails, undo the data plane change. */
-  private async commit(next: DesiredState, undo?: () => Promise<void>): Promise<void> {
-    try {
-      await this.store.save(next);
-    } catch (e) {
-      if (undo) await undo().catch(() => undefined);
-      throw e;
-    }
-    this.state = next;
   }
 
   private onLink(ev: LinkEvent): void {

@@ -27,11 +27,22 @@ export interface PortRecord {
   macRequested: boolean;
 }
 
+export interface HugepageRecord {
+  owner: string;
+  sizeMib: number;
+  /** Page size in kB, as sysfs names pools (2048 or 1048576). */
+  pageKb: number;
+  mode: number;
+  uid?: number;
+  gid?: number;
+}
+
 export interface DesiredState {
   networks: NetworkRecord[];
   ports: PortRecord[];
+  hugepages: HugepageRecord[];
 }
 
 export function emptyState(): DesiredState {
-  return { networks: [], ports: [] };
+  return { networks: [], ports: [], hugepages: [] };
 }

@@ -43,7 +43,9 @@ function validate(s: unknown): s is DesiredState {
   return !!o && Array.isArray(o.networks) && Array.isArray(o.ports) &&
     o.networks.every((n) => typeof n.name === 'string' && Number.isInteger(n.vlan) && Number.isInteger(n.mtu)) &&
     o.ports.every((p) => typeof p.name === 'string' && typeof p.network === 'string' && typeof p.mac === 'string' &&
-      (p.mode === 'server' || p.mode === 'client') && Number.isInteger(p.queues));
+      (p.mode === 'server' || p.mode === 'client') && Number.isInteger(p.queues)) &&
+    (o.hugepages === undefined || (Array.isArray(o.hugepages) &&
+      o.hugepages.every((h) => typeof h.owner === 'string' && Number.isInteger(h.sizeMib) && Number.isInteger(h.pageKb))));
 }
 
 export class StateStore {
@@ -88,7 +90,7 @@ export class StateStore {
     const body = JSON.stringify(env.state);
     if (digest(body) !== env.sha256) return 'checksum mismatch';
     if (!validate(env.state)) return 'malformed content';
-    return env.state;
+    return { ...env.state, hugepages: env.state.hugepages ?? [] }; // older files had none
   }
 
   async save(state: DesiredState): Promise<void> {

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 import type { DataplaneConfig } from '../dataplane/index.js';
+import type { HugepageConfig } from '../core/hugepages/manager.js';
 import type { Limits } from '../core/orchestrator.js';
 
 export interface DaemonConfig {
@@ -18,6 +19,7 @@ export interface DaemonConfig {
   /** Remove port directories on shutdown (default: keep; containers have them mounted). */
   removePortDirsOnStop: boolean;
   resetState: boolean;
+  hugepages: HugepageConfig;
   /** Network created on the very first start (no state file yet); '' = none. */
   defaultNetwork: string;
   logLevel: string;
@@ -37,6 +39,7 @@ export function defaultConfig(): DaemonConfig {
     removePortDirsOnStop: false,
     resetState: false,
     defaultNetwork: 'default',
+    hugepages: { root: '/run/fastpath/hugepages', headroomPages: 0, allowGrowPool: false },
     logLevel: 'info',
     dataplane: { socketRoot: '/run/fastpath/ports', filePrefix: 'fastpathd' },
   };
@@ -64,6 +67,7 @@ function merge(base: DaemonConfig, over: Partial<DaemonConfig>): DaemonConfig {
     metrics: { ...base.metrics, ...over.metrics },
     limits: { ...base.limits, ...over.limits },
     dataplane: { ...base.dataplane, ...over.dataplane },
+    hugepages: { ...base.hugepages, ...over.hugepages },
   };
 }
 
@@ -84,6 +88,8 @@ function applyFlat(c: DaemonConfig, s: Source): DaemonConfig {
   }
   if (str('log-level')) out.logLevel = str('log-level')!;
   if (typeof s['default-network'] === 'string') out.defaultNetwork = s['default-network'];
+  if (str('hugepage-root')) out.hugepages.root = str('hugepage-root')!;
+  if (s['allow-grow-pool'] === true || s['allow-grow-pool'] === '1') out.hugepages.allowGrowPool = true;
   if (str('main-cpu')) out.dataplane.mainCpu = num('main-cpu', str('main-cpu')!);
   if (str('worker-cpus')) out.dataplane.workerCpus = cpus(str('worker-cpus')!);
   if (str('memory-mb')) out.dataplane.memoryMb = num('memory-mb', str('memory-mb')!);
@@ -99,9 +105,9 @@ function applyFlat(c: DaemonConfig, s: Source): DaemonConfig {
   return out;
 }
 
-const KEYS = ['grpc-socket', 'grpc-tcp', 'state-dir', 'socket-root', 'file-prefix', 'metrics', 'log-level', 'default-network', 'main-cpu',
+const KEYS = ['grpc-socket', 'grpc-tcp', 'state-dir', 'socket-root', 'file-prefix', 'metrics', 'log-level', 'default-network', 'hugepage-root', 'allow-grow-pool', 'main-cpu',
   'worker-cpus', 'memory-mb', 'hugepages', 'max-ports', 'mac-pool-size', 'reset-state', 'remove-port-dirs-on-stop'] as const;
-const BOOLEAN = new Set(['reset-state', 'remove-port-dirs-on-stop']);
+const BOOLEAN = new Set(['reset-state', 'remove-port-dirs-on-stop', 'allow-grow-pool']);
 
 export const USAGE = `usage: fastpathd [--config FILE] ${KEYS.map((k) => (BOOLEAN.has(k) ? `[--${k}]` : `[--${k} V]`)).join(' ')}
 Each option also reads from FASTPATH_<NAME> (e.g. FASTPATH_GRPC_SOCKET); flags win over the environment,

@@ -9,9 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 
 import { ApiServer } from '../api/server.js';
+import { HugepageManager } from '../core/hugepages/manager.js';
 import { MacPool } from '../core/mac-pool.js';
 import { Orchestrator } from '../core/orchestrator.js';
 import { emptyState, type DesiredState } from '../core/state.js';
+import { StateKeeper } from '../core/state-keeper.js';
 import { CorruptStateError, StateStore } from '../core/store.js';
 import { Dataplane } from '../dataplane/index.js';
 import { Metrics } from '../metrics/metrics.js';
@@ -60,7 +62,17 @@ async function main(): Promise<number> {
   log.info({ step: 'dataplane', dpdk: info.dpdkVersion, mainLcore: info.mainLcore, workerLcores: info.workerLcores, hugePages: info.hugePages, memory: info.memoryReason, eal: info.eal.join(' ') }, 'data plane started');
 
   // replay, then forwarding
-  const orch = new Orchestrator(dp, store, new MacPool(config.macPrefix, config.macPoolSize), config.limits, log, state);
+  const keeper = new StateKeeper(store, state);
+  // The data plane's own hugepages (on the 2M pool) count as fastpath's.
+  const ownPages = info.hugePages ? Math.ceil((dp.config.memoryMb) / 2) : 0;
+  const hp = new HugepageManager(keeper, config.hugepages, ownPages, log);
+  const verified = await hp.verify();
+  log.info({ step: 'hugepages', root: config.hugepages.root, ...verified }, 'hugepage reservations verified');
+  const orch = new Orchestrator(dp, keeper, new MacPool(config.macPrefix, config.macPoolSize), config.limits, log,
+    (owner) => {
+      const r = hp.get(owner);
+      return r ? { hostPath: r.mountPath, sizeMib: r.record.sizeMib } : undefined;
+    });
   const replayed = await orch.replay();
   if (firstStart && config.defaultNetwork) {
     // So that `fpctl port add web0` works on a new machine. Only on the very
@@ -72,7 +84,7 @@ async function main(): Promise<number> {
 
   // API
   const metrics = config.metrics.enabled ? new Metrics(dp) : undefined;
-  const api = new ApiServer(dp, orch, { version: VERSION, startedAt: Date.now(), exceptionPath: 'none' }, log,
+  const api = new ApiServer(dp, orch, hp, { version: VERSION, startedAt: Date.now(), exceptionPath: 'none' }, log,
     metrics ? (m, code, s) => metrics.observeCall(m, code, s) : undefined);
   const bound = await api.listen({ unixSocket: config.grpc.socket, socketMode: config.grpc.socketMode, ...(config.grpc.tcp ? { tcp: config.grpc.tcp } : {}) });
   let metricsAt: string | undefined;

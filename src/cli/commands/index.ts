@@ -3,6 +3,7 @@
 import type { CommandSpec } from '../command.js';
 import { attach } from './attach.js';
 import { events } from './events.js';
+import { hugepagesList, hugepagesPool, hugepagesRelease, hugepagesReserve } from './hugepages.js';
 import { info } from './info.js';
 import { networkAdd, networkDel, networkList } from './network.js';
 import { portAdd, portDel, portList, portShow } from './port.js';
@@ -12,4 +13,5 @@ export const COMMANDS: CommandSpec[] = [
   networkAdd, networkDel, networkList,
   portAdd, portDel, portList, portShow,
   attach, events, stats, info,
+  hugepagesPool, hugepagesReserve, hugepagesRelease, hugepagesList,
 ];
