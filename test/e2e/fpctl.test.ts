@@ -296,6 +296,22 @@ describe('fpctl', () => {
       'fpctl: watching events of port nosuch (Ctrl-C to stop)\nfpctl: no port named nosuch (NOT_FOUND)\n');
   });
 
+  it('hugepages reserve, list, pool and release, as the API says', async () => {
+    const r = await fpctlJson<{ created: boolean; reservation: { owner: string; mountPath: string; pages: number } }>('hugepages', 'reserve', 'fp-c1', '8');
+    expect(r).toMatchObject({ created: true, reservation: { owner: 'fp-c1', pages: 4 } });
+    expect((await fpctl('hugepages', 'reserve', 'fp-c1', '8')).stdout).toMatch(/already had this reservation/);
+    const listed = await d.client.unary(d.client.hugepages, d.client.hugepages.List, {});
+    expect(await fpctlJson('hugepages', 'list')).toEqual(listed);
+    expect((await fpctl('hugepages', 'list')).stdout).toMatch(new RegExp(`^fp-c1 +8 MiB +2M +0 MiB +0770 +yes +${r.reservation.mountPath}$`, 'm'));
+    const pool = await fpctlJson<{ pools: Array<{ pageSize: string; reservedByFastpath: number }> }>('hugepages', 'pool');
+    expect(pool.pools.find((p) => p.pageSize === 'PAGE_SIZE_2M')?.reservedByFastpath).toBe(4);
+    expect((await fpctl('hugepages', 'pool')).stdout).toMatch(/^PAGE +TOTAL +FREE +KERNEL-RSVD +RESERVED +FASTPATH +AVAILABLE$/m);
+    await expectFailure(['hugepages', 'reserve', 'fp-c2', '1048576'], 1, /^fpctl: asked 1048576 MiB \(524288 pages of 2M\) for fp-c2, but only \d+ pages .* \(RESOURCE_EXHAUSTED\)\n$/);
+    expect(await fpctl('hugepages', 'release', 'fp-c1')).toMatchObject({ code: 0, stdout: 'released the hugepages of fp-c1\n' });
+    await expectFailure(['hugepages', 'release', 'fp-c1'], 1, 'fpctl: no hugepage reservation for owner fp-c1 (NOT_FOUND)\n');
+    expect((await fpctl('hugepages', 'release', 'fp-c1', '--if-exists')).code).toBe(0);
+  });
+
   it('info shows the daemon, DPDK, lcores and memory', async () => {
     const info = await fpctlJson<Record<string, unknown> & { lcores: Array<{ lcore: number; role: string; packets: number }> }>('info');
     const fromApi = await d.client.unary(d.client.system, d.client.system.GetSystemInfo, {});

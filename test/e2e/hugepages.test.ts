@@ -47,7 +47,7 @@ describe('hugepage reservations', () => {
   beforeAll(async () => {
     paths = Daemon.fresh('huge');
     hugeRoot = join(paths.base, 'hugepages');
-    d = await Daemon.start(paths, ['--hugepage-root', hugeRoot]);
+    d = await Daemon.start(paths); // the fixture puts reservations in <base>/hugepages
     start = sysfs();
   });
 
@@ -142,7 +142,7 @@ describe('hugepage reservations', () => {
     expect(await d.stop()).toBe(0);
     expect(mountLine(join(hugeRoot, 'c1'))).toBeDefined(); // kept while fastpathd is down
     execFileSync('umount', [join(hugeRoot, 'c2')]); // someone removed one
-    await d.restart(['--hugepage-root', hugeRoot]);
+    await d.restart();
     expect(d.logs).toMatch(/"step":"hugepages".*"ok":1,"remounted":\["c2"\]/);
     const after = await list();
     const strip = (l: Reservation__Output[]) => l.map((r) => ({ ...r, usedBytes: 0 }));

@@ -3,7 +3,7 @@
 // directory, socket root and EAL file prefix, and talks to it with the real
 // gRPC client.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -76,6 +76,7 @@ export class Daemon {
       join(ROOT, 'src', 'daemon', 'main.ts'),
       '--grpc-socket', p.grpcSocket, '--state-dir', p.stateDir, '--socket-root', p.socketRoot,
       '--file-prefix', p.filePrefix, '--main-cpu', '0', '--worker-cpus', '1', '--metrics', '127.0.0.1:0',
+      '--hugepage-root', join(p.base, 'hugepages'),
       ...extra,
     ];
   }
@@ -143,6 +144,11 @@ export class Daemon {
   async dispose(): Promise<void> {
     await this.stop();
     this.client.close();
+    // A reservation left mounted would outlive the directories removed below.
+    const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '')
+      .filter((m) => m.startsWith(`${this.paths.base}/`));
+    for (const m of mounts) spawnSync('umount', ['-l', m]);
+    if (mounts.length > 0) throw new Error(`mounts left behind: ${mounts.join(', ')}`);
     const left = spawnSync('pgrep', ['-f', `--file-prefix ${this.paths.filePrefix}( |$)`], { encoding: 'utf8' }).stdout.trim();
     if (left) throw new Error(`fastpathd processes left behind (pids ${left.replace(/\n/g, ', ')})`);
     rmSync(this.paths.base, { recursive: true, force: true });
