@@ -16,7 +16,7 @@ import { Cleanup } from './lib/cleanup.js';
 import { FastpathSwitch, SWITCH_MAIN_CPU, SWITCH_MEMORY_MB, SWITCH_WORKER_CPU } from './lib/fastpath.js';
 import { GUEST_CPU } from './lib/guest.js';
 import { cpuModel, describeMachine, machineLine } from './lib/machine.js';
-import { round, spread, table, type Spread } from './lib/summary.js';
+import { percentile, round, spread, table, type Spread } from './lib/summary.js';
 import type { SwitchUnderTest } from './lib/switch.js';
 import { TestpmdIoSwitch } from './lib/testpmd-io.js';
 import { runTrial, type TrialResult } from './lib/trial.js';
@@ -67,12 +67,6 @@ async function sweepDeadRuns(): Promise<void> {
       if ((e as NodeJS.ErrnoException).code === 'ESRCH') await rm(join(BENCH_ROOT, n), { recursive: true, force: true });
     }
   }
-}
-
-function percentile(values: number[], p: number): number {
-  const v = [...values].sort((a, b) => a - b);
-  if (v.length === 0) return NaN;
-  return v[Math.min(v.length - 1, Math.max(0, Math.ceil((p / 100) * v.length) - 1))]!;
 }
 
 function summarize(name: SwitchName, rs: Trial[]): RowSummary {

@@ -33,5 +33,7 @@ export function describeMachine(tscHz: number, dpdkVersion: string): Machine {
 }
 
 export function machineLine(m: Machine, date: string): string {
-  return `machine: ${m.cpu}, ${m.cores} CPUs, TSC ${m.tsc_ghz.toFixed(3)} GHz, Linux ${m.kernel} | ${m.dpdk} | ${date}`;
+  // No TSC rate when the bench had no cycle counter to read it from.
+  const tsc = m.tsc_ghz > 0 ? `, TSC ${m.tsc_ghz.toFixed(3)} GHz` : '';
+  return `machine: ${m.cpu}, ${m.cores} CPUs${tsc}, Linux ${m.kernel} | ${m.dpdk} | ${date}`;
 }

@@ -17,6 +17,13 @@ export function spread(values: number[]): Spread {
   return { min: v[0]!, median, max: v[v.length - 1]! };
 }
 
+/** Nearest-rank percentile (p in 0..100): a value that was measured, never an interpolation. */
+export function percentile(values: number[], p: number): number {
+  const v = [...values].sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  return v[Math.min(v.length - 1, Math.max(0, Math.ceil((p / 100) * v.length) - 1))]!;
+}
+
 export function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;

@@ -96,12 +96,14 @@ export class StateStore {
   async save(state: DesiredState): Promise<void> {
     const dir = dirname(this.path);
     await mkdir(dir, { recursive: true, mode: 0o700 });
+    // Serialised once, compactly: the whole state is rewritten on every
+    // change, so this is the control plane's cost per call at scale.
     const body = JSON.stringify(state);
-    const env: Envelope = { format: FORMAT, version: VERSION, sha256: digest(body), state };
+    const text = `{"format":"${FORMAT}","version":${VERSION},"sha256":"${digest(body)}","state":${body}}\n`;
     const tmp = `${this.path}.tmp-${process.pid}`;
     const f = await open(tmp, 'w', 0o600);
     try {
-      await f.writeFile(`${JSON.stringify(env, null, 1)}\n`);
+      await f.writeFile(text);
       await f.sync();
     } finally {
       await f.close();

@@ -33,7 +33,9 @@ export function defaultConfig(): DaemonConfig {
     grpc: { socket: '/run/fastpath/fastpath.sock', socketMode: 0o660 },
     stateDir: '/var/lib/fastpath',
     metrics: { enabled: true, listen: '127.0.0.1:9464' },
-    limits: { maxPorts: 1000, maxQueues: 8, maxNetworks: 256 },
+    // DPDK 22.11's vhost library watches at most 1024 fds, listening sockets
+    // and guest connections alike: 500 server-mode ports can all have a guest.
+    limits: { maxPorts: 500, maxQueues: 8, maxNetworks: 256 },
     macPrefix: '02:fa:57',
     macPoolSize: 0xffffff,
     removePortDirsOnStop: false,

@@ -109,7 +109,7 @@ describe('a corrupt or truncated state file', () => {
 
   it.each([
     ['truncated', (good: string) => good.slice(0, good.length / 2), /not valid JSON/],
-    ['edited behind our back', (good: string) => good.replace('"mtu": 1500', '"mtu": 1400'), /checksum mismatch/],
+    ['edited behind our back', (good: string) => good.replace('"mtu":1500', '"mtu":1400'), /checksum mismatch/],
     ['not ours', () => '{"hello": "world"}', /not a fastpath state file/],
   ])('%s: refuses to start, says why, keeps the file aside', async (_what, damage, reason) => {
     const d0 = await Daemon.start(p);
@@ -117,6 +117,7 @@ describe('a corrupt or truncated state file', () => {
     await d0.stop();
     d0.client.close();
     const good = readFileSync(file, 'utf8');
+    expect(damage(good)).not.toBe(good); // the damage really happened
     writeFileSync(file, damage(good));
 
     const r = await Daemon.run(p);

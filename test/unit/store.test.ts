@@ -29,7 +29,8 @@ describe('state store', () => {
     const s = new StateStore(dir);
     await s.save(state);
     const good = readFileSync(s.path, 'utf8');
-    writeFileSync(s.path, good.replace('"queues": 1', '"queues": 2'));
+    expect(good).toContain('"queues":1');
+    writeFileSync(s.path, good.replace('"queues":1', '"queues":2'));
     await expect(s.load()).rejects.toThrow(CorruptStateError);
     await expect(s.load()).resolves.toEqual({ networks: [], ports: [], hugepages: [] }); // moved aside: no file now
     const aside = readdirSync(dir).filter((f) => f.includes('.corrupt-'));

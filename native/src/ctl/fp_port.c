@@ -265,12 +265,12 @@ fp_cmd_port_add(void *arg, char *err)
 	fp_port_assign_rxqs(p);
 	fp_port_set_slot((unsigned)slot, p); /* callbacks can find it from now */
 	if (rte_vhost_driver_start(p->path) != 0) {
-		rc = c->mode == FP_PORT_SERVER
-			     ? fp_err(err, -EADDRINUSE,
-				      "vhost: cannot listen on %s (stale socket file, or "
-				      "directory not writable?)", c->path)
-			     : fp_err(err, -EIO, "vhost: cannot start client for %s",
-				      c->path);
+		/* The orchestrator clears stale socket files first, so the usual
+		 * cause is the vhost library's fd table (1024 entries, shared by
+		 * listening sockets and guest connections) being full. */
+		rc = fp_err(err, -ENOSPC,
+			    "vhost: cannot start socket %s: its table of 1024 sockets and "
+			    "connections is probably full (see the VHOST_CONFIG log)", c->path);
 		goto fail;
 	}
 	rc = fp_snapshot_publish(err);
