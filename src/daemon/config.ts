@@ -145,5 +145,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): { config: Da
   c = applyFlat(c, fromEnv);
   if (KEYS.some((k) => flags[k] !== undefined)) sources.push('flags');
   c = applyFlat(c, flags);
+  if (c.grpc.tcp !== undefined) {
+    const host = c.grpc.tcp.slice(0, c.grpc.tcp.lastIndexOf(':'));
+    if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) {
+      throw new ConfigError(`gRPC TCP listener must be on loopback, got ${c.grpc.tcp} (the API has no authentication)`);
+    }
+  }
   return { config: c, sources };
 }

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 
 import { ApiServer } from '../api/server.js';
 import { HugepageManager } from '../core/hugepages/manager.js';
@@ -15,9 +15,9 @@ import { Orchestrator } from '../core/orchestrator.js';
 import { emptyState, type DesiredState } from '../core/state.js';
 import { StateKeeper } from '../core/state-keeper.js';
 import { CorruptStateError, StateStore } from '../core/store.js';
-import { Dataplane } from '../dataplane/index.js';
+import { Dataplane, type DataplaneInfo } from '../dataplane/index.js';
 import { Metrics } from '../metrics/metrics.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, type DaemonConfig } from './config.js';
 
 const VERSION = (JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -49,7 +49,7 @@ async function main(): Promise<number> {
     state = emptyState();
     await store.save(state);
   }
-  if (config.resetState && (state.networks.length > 0 || state.ports.length > 0)) {
+  if (config.resetState && (state.networks.length > 0 || state.ports.length > 0 || state.hugepages.length > 0)) {
     log.warn({ step: 'state', networks: state.networks.length, ports: state.ports.length }, '--reset-state: discarding the saved state');
     state = emptyState();
     await store.save(state);
@@ -61,6 +61,21 @@ async function main(): Promise<number> {
   const info = await dp.start();
   log.info({ step: 'dataplane', dpdk: info.dpdkVersion, mainLcore: info.mainLcore, workerLcores: info.workerLcores, hugePages: info.hugePages, memory: info.memoryReason, eal: info.eal.join(' ') }, 'data plane started');
 
+  // From here on a failure must not leave the data plane (and its EAL
+  // runtime directory) behind.
+  try {
+    return await serve(config, log, dp, info, store, state, firstStart);
+  } catch (e) {
+    log.fatal({ err: (e as Error).message }, 'start-up failed; stopping the data plane');
+    await dp.stop({ keepPortDirs: true }).catch(() => undefined);
+    return 1;
+  }
+}
+
+async function serve(
+  config: DaemonConfig, log: Logger, dp: Dataplane, info: DataplaneInfo,
+  store: StateStore, state: DesiredState, firstStart: boolean,
+): Promise<number> {
   // replay, then forwarding
   const keeper = new StateKeeper(store, state);
   // The data plane's own hugepages (on the 2M pool) count as fastpath's.
