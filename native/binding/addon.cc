@@ -123,7 +123,7 @@ static Napi::Value DeleteNetwork(const Napi::CallbackInfo& info) {
   return AsyncCall::Run(info.Env(), [name](char* err) { return fp_network_delete(name->c_str(), err); });
 }
 
-// addPort({name, network, path, client, queues, vlan})
+// addPort({name, network, path, client, queues, vlan[, driver, devargs]})
 static Napi::Value AddPort(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsObject())
     throw Napi::TypeError::New(info.Env(), "addPort(conf)");
@@ -136,6 +136,11 @@ static Napi::Value AddPort(const Napi::CallbackInfo& info) {
   conf->mode = o.Get("client").As<Napi::Boolean>().Value() ? FP_PORT_CLIENT : FP_PORT_SERVER;
   conf->queues = static_cast<uint16_t>(o.Get("queues").As<Napi::Number>().Uint32Value());
   conf->vlan = static_cast<uint16_t>(o.Get("vlan").As<Napi::Number>().Uint32Value());
+  if (o.Has("driver") && o.Get("driver").IsString()) {
+    conf->kind = FP_PORT_ETHDEV;
+    CopyString(o, "driver", conf->driver, sizeof(conf->driver));
+    CopyString(o, "devargs", conf->devargs, sizeof(conf->devargs));
+  }
   return AsyncCall::Run(info.Env(), [conf](char* err) { return fp_port_add(conf.get(), err); });
 }
 

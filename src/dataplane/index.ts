@@ -18,7 +18,7 @@ export { DataplaneError } from './errors.js';
 export type { ErrnoCode } from './errors.js';
 export type { DataplaneConfig } from './config.js';
 export { defaultDataplaneConfig } from './config.js';
-export type { PortSpec, ResolvedPort, PortMode } from './port-spec.js';
+export type { PortSpec, ResolvedPort, PortMode, PortType } from './port-spec.js';
 export { resolvePortSpec, validateName, SUN_PATH_MAX } from './port-spec.js';
 
 export interface LinkEvent {
@@ -172,6 +172,7 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
       await this.call((a) => a.addPort({
         name: p.name, network: p.network, path: p.socketPath,
         client: p.mode === 'client', queues: p.queues, vlan: p.vlan,
+        ...(p.type === 'memif' ? { driver: 'net_memif', devargs: memifDevargs(p) } : {}),
       }));
     } catch (e) {
       await cleanupPortDir(p);
@@ -234,6 +235,14 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
   private async removeRuntimeDir(): Promise<void> {
     await rm(`/var/run/dpdk/${this.config.filePrefix}`, { recursive: true, force: true });
   }
+}
+
+/** fastpath is the memif server; the container connects as client. */
+function memifDevargs(p: ResolvedPort): string {
+  return [
+    'role=server', `socket=${p.socketPath}`, 'socket-abstract=no', 'id=0',
+    `rsize=${p.memifRingLog2}`, `bsize=${p.memifBufferSize}`,
+  ].join(',');
 }
 
 function convertStats(addon: NativeAddon, raw: NativeStats): DataplaneStats {

@@ -29,6 +29,9 @@ export interface NativePortConf {
   client: boolean;
   queues: number;
   vlan: number;
+  /** Set for an ethdev-backed port (e.g. "net_memif"), with its devargs. */
+  driver?: string;
+  devargs?: string;
 }
 
 export interface NativeInfo {

@@ -12,11 +12,18 @@ export const MAX_QUEUES = 16;
 
 export type PortMode = 'server' | 'client';
 
+/** vhost-user (virtio_user guests) or memif (TRex, memif CNFs). */
+export type PortType = 'vhost-user' | 'memif';
+
 export interface PortSpec {
   name: string;
   network: string;
+  type?: PortType;
   /** server: the switch owns the socket; client: the container serves it. */
   mode?: PortMode;
+  /** memif: log2 of the ring size (default 10) and buffer size (default 2048). */
+  memifRingLog2?: number;
+  memifBufferSize?: number;
   queues?: number;
   /** 0 = trunk (tags pass), 1..4094 = access port of that VLAN. */
   vlan?: number;
@@ -31,7 +38,10 @@ export interface PortSpec {
 export interface ResolvedPort {
   name: string;
   network: string;
+  type: PortType;
   mode: PortMode;
+  memifRingLog2: number;
+  memifBufferSize: number;
   queues: number;
   vlan: number;
   socketPath: string;
@@ -68,6 +78,13 @@ export function resolvePortSpec(spec: PortSpec, socketRoot: string): ResolvedPor
   if (mode !== 'server' && mode !== 'client') {
     throw new DataplaneError('EINVAL', `mode must be 'server' or 'client', got ${JSON.stringify(mode)}`);
   }
+  const type = spec.type ?? 'vhost-user';
+  if (type !== 'vhost-user' && type !== 'memif') {
+    throw new DataplaneError('EINVAL', `type must be 'vhost-user' or 'memif', got ${JSON.stringify(type)}`);
+  }
+  if (type === 'memif' && mode !== 'server') {
+    throw new DataplaneError('EINVAL', 'a memif port is a memif server (role=server): mode must be server');
+  }
   const root = resolve(socketRoot);
   const socketPath = spec.socketPath ?? join(root, name, 'sock');
   if (!isAbsolute(socketPath) || resolve(socketPath) !== socketPath) {
@@ -87,7 +104,10 @@ export function resolvePortSpec(spec: PortSpec, socketRoot: string): ResolvedPor
   return {
     name,
     network,
+    type,
     mode,
+    memifRingLog2: intIn('memif ring size (log2)', spec.memifRingLog2, 10, 4, 14),
+    memifBufferSize: intIn('memif buffer size', spec.memifBufferSize, 2048, 128, 65535),
     queues: intIn('queues', spec.queues, 1, 1, MAX_QUEUES),
     vlan: intIn('vlan', spec.vlan, 0, 0, 4094),
     socketPath,

@@ -61,6 +61,11 @@ struct fp_network_conf {
 
 enum fp_port_mode { FP_PORT_SERVER = 0, FP_PORT_CLIENT = 1 };
 
+/* vhost-user through librte_vhost, or any ethdev vdev (net_memif, net_tap). */
+enum fp_port_kind { FP_PORT_VHOST = 0, FP_PORT_ETHDEV = 1 };
+
+#define FP_DEVARGS_MAX 512
+
 struct fp_port_conf {
 	char name[FP_NAME_MAX];
 	char network[FP_NAME_MAX];
@@ -68,6 +73,9 @@ struct fp_port_conf {
 	enum fp_port_mode mode;
 	uint16_t queues;  /* queue pairs offered to the guest, 1..FP_MAX_QUEUES */
 	uint16_t vlan;    /* 0: trunk (frames keep their tags); 1..4094: access */
+	enum fp_port_kind kind;
+	char driver[32];  /* ethdev: vdev driver, e.g. "net_memif" */
+	char devargs[FP_DEVARGS_MAX]; /* ethdev: the driver's arguments */
 };
 
 struct fp_port_stats {

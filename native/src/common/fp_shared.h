@@ -60,9 +60,13 @@ struct fp_port {
 	uint16_t queues;      /* queue pairs configured */
 	enum fp_port_mode mode;
 	uint8_t tx_shared;    /* more workers than queues: tx takes txlock */
+	uint8_t kind;         /* enum fp_port_kind */
+	uint16_t eth_port;    /* FP_PORT_ETHDEV: ethdev port id */
+	char devname[64];     /* FP_PORT_ETHDEV: vdev name */
 
 	/* Changed while published. */
-	int vid;              /* vhost device or -1; vhost cb: w, dp: r (acquire) */
+	int vid;              /* vhost device or -1; vhost cb: w, dp: r (acquire).
+	                       * ethdev: 0 while the link is up, else -1 (LSC cb: w) */
 	uint32_t vring_enabled; /* bit per vring; vhost cb: w, dp: r */
 	uint64_t features;    /* negotiated; vhost cb: w, ctl: r */
 	uint16_t queue_pairs; /* negotiated; vhost cb: w, ctl: r */

@@ -230,6 +230,8 @@ fp_ctl_loop(void)
 			sem_post(&cmds->done); /* cmds may vanish now */
 			cmds = next;
 		}
+		if (!fp_c.exiting)
+			fp_ethdev_poll_links();
 		if (!fp_c.exiting && rte_get_tsc_cycles() >= next_age) {
 			fp_network_age_all();
 			next_age = rte_get_tsc_cycles() + fp_c.tsc_hz;

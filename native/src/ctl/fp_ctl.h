@@ -72,6 +72,11 @@ void fp_network_destroy_all(void);
 struct fp_port *fp_port_find(const char *name);
 void fp_port_remove_all(void);
 
+/* Ethdev-backed ports. @pre called on fp-ctl. */
+int fp_ethdev_open(struct fp_port *p, const struct fp_port_conf *c, char *err);
+void fp_ethdev_close(struct fp_port *p);
+void fp_ethdev_poll_links(void);
+
 /* Commands, run on fp-ctl through fp_ctl_call. */
 int fp_cmd_network_create(void *arg, char *err);
 int fp_cmd_network_delete(void *arg, char *err);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <rte_ethdev.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_vhost.h>
@@ -40,7 +41,8 @@ fp_port_by_vid_path(int vid)
 		return NULL;
 	for (unsigned i = 0; i < FP_MAX_PORTS; i++) {
 		struct fp_port *p = fp_c.ports[i];
-		if (p != NULL && !p->removing && strcmp(p->path, path) == 0)
+		if (p != NULL && p->kind == FP_PORT_VHOST && !p->removing &&
+		    strcmp(p->path, path) == 0)
 			return p;
 	}
 	return NULL;
@@ -95,7 +97,8 @@ fp_vhost_destroy_device(int vid)
 	pthread_mutex_lock(&fp_c.ports_lock);
 	for (unsigned i = 0; i < FP_MAX_PORTS; i++) {
 		struct fp_port *q = fp_c.ports[i];
-		if (q != NULL && __atomic_load_n(&q->vid, __ATOMIC_RELAXED) == vid) {
+		if (q != NULL && q->kind == FP_PORT_VHOST &&
+		    __atomic_load_n(&q->vid, __ATOMIC_RELAXED) == vid) {
 			p = q;
 			break;
 		}
@@ -248,9 +251,27 @@ fp_cmd_port_add(void *arg, char *err)
 	p->vlan = c->vlan;
 	p->queues = c->queues;
 	p->mode = c->mode;
+	p->kind = (uint8_t)c->kind;
+	p->eth_port = UINT16_MAX; /* no ethdev yet: matches no LSC event */
 	p->vid = -1;
 	for (unsigned q = 0; q < FP_MAX_QUEUES; q++)
 		rte_spinlock_init(&p->txlock[q]);
+
+	if (c->kind == FP_PORT_ETHDEV) {
+		fp_port_assign_rxqs(p);
+		fp_port_set_slot((unsigned)slot, p); /* before start: the first LSC */
+		rc = fp_ethdev_open(p, c, err);
+		if (rc == 0)
+			rc = fp_snapshot_publish(err);
+		if (rc != 0) {
+			if (p->eth_port != UINT16_MAX && rte_eth_dev_is_valid_port(p->eth_port))
+				fp_ethdev_close(p);
+			fp_port_set_slot((unsigned)slot, NULL);
+			fp_port_release_rxqs(p);
+			rte_free(p);
+		}
+		return rc;
+	}
 
 	if (c->mode == FP_PORT_CLIENT)
 		flags |= RTE_VHOST_USER_CLIENT; /* reconnects by default */
@@ -304,10 +325,14 @@ fp_port_destroy(struct fp_port *p, char *err)
 		pthread_mutex_unlock(&fp_c.ports_lock);
 		return rc;
 	}
-	/* Calls destroy_device for a connected guest (on this thread). */
-	rte_vhost_driver_unregister(p->path);
-	if (p->mode == FP_PORT_SERVER)
-		unlink(p->path);
+	if (p->kind == FP_PORT_ETHDEV) {
+		fp_ethdev_close(p);
+	} else {
+		/* Calls destroy_device for a connected guest (on this thread). */
+		rte_vhost_driver_unregister(p->path);
+		if (p->mode == FP_PORT_SERVER)
+			unlink(p->path);
+	}
 	fp_port_set_slot(p->slot, NULL);
 	fp_port_release_rxqs(p);
 	fp_network_forget_port(fp_c.nets[p->net], p->token);

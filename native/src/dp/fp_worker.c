@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 #include <rte_ether.h>
 #include <rte_hash.h>
 #include <rte_mbuf.h>
@@ -50,6 +51,27 @@ fp_tx_flush(struct fp_worker_local *wl, struct fp_port *q)
 	}
 	qp = __atomic_load_n(&q->queue_pairs, __ATOMIC_RELAXED);
 	txq = qp > 1 ? wl->idx % qp : 0;
+	if (q->kind == FP_PORT_ETHDEV) {
+		/* The PMD owns what it sent: count bytes first, free the rest. */
+		for (uint16_t i = 0; i < n; i++)
+			bytes += rte_pktmbuf_pkt_len(b->m[i]);
+		if (unlikely(fp_dp.n_workers > qp)) {
+			rte_spinlock_lock(&q->txlock[txq]);
+			sent = rte_eth_tx_burst(q->eth_port, txq, b->m, n);
+			rte_spinlock_unlock(&q->txlock[txq]);
+		} else {
+			sent = rte_eth_tx_burst(q->eth_port, txq, b->m, n);
+		}
+		for (uint16_t i = sent; i < n; i++)
+			bytes -= rte_pktmbuf_pkt_len(b->m[i]);
+		fp_count(q, wl->idx, FP_PORT_tx_packets, sent);
+		fp_count(q, wl->idx, FP_PORT_tx_bytes, bytes);
+		if (unlikely(sent < n)) {
+			fp_count(q, wl->idx, FP_PORT_DROP_tx_full, n - sent);
+			rte_pktmbuf_free_bulk(&b->m[sent], n - sent);
+		}
+		return;
+	}
 	if (unlikely(fp_dp.n_workers > qp)) {
 		rte_spinlock_lock(&q->txlock[txq]);
 		sent = rte_vhost_enqueue_burst(vid, txq * 2, b->m, n);
@@ -326,7 +348,10 @@ fp_poll_rxq(struct fp_worker_local *wl, const struct fp_snapshot *s,
 	if (vid < 0 ||
 	    !(__atomic_load_n(&p->vring_enabled, __ATOMIC_RELAXED) & (1u << vring)))
 		return 0;
-	n = rte_vhost_dequeue_burst(vid, vring, fp_dp.pool, pkts, FP_BURST);
+	if (p->kind == FP_PORT_ETHDEV)
+		n = rte_eth_rx_burst(p->eth_port, rq->queue, pkts, FP_BURST);
+	else
+		n = rte_vhost_dequeue_burst(vid, vring, fp_dp.pool, pkts, FP_BURST);
 	if (n > 0) {
 		fp_switch_burst(wl, s, p, pkts, n, tick);
 		fp_tx_flush_all(wl);

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Ports backed by an ethdev vdev (net_memif for TRex and memif CNFs, later
+ * net_tap for the kernel exception path). Commands run on fp-ctl; the link
+ * state callback runs on EAL's interrupt thread and only records the link
+ * and queues an event. Workers need no grace period on link down: an
+ * ethdev's rx/tx bursts stay valid until the port is stopped, which happens
+ * only after the port was unpublished and a grace period has passed.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_bus_vdev.h>
+#include <rte_dev.h>
+#include <rte_ethdev.h>
+
+#include "fp_ctl.h"
+
+#define FP_ETH_DESC 1024
+
+/*
+ * Record p's link as the device reports it; queue an event if it changed.
+ * @pre fp_c.ports_lock held. Returns 1 when an event was filled in.
+ */
+static int
+fp_ethdev_update_link(struct fp_port *p, struct fp_event *ev)
+{
+	struct rte_eth_link link;
+	int vid;
+
+	if (rte_eth_link_get_nowait(p->eth_port, &link) != 0)
+		return 0;
+	vid = link.link_status ? 0 : -1;
+	if (__atomic_load_n(&p->vid, __ATOMIC_RELAXED) == vid)
+		return 0;
+	__atomic_store_n(&p->vid, vid, __ATOMIC_RELEASE);
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = vid == 0 ? FP_EVENT_LINK_UP : FP_EVENT_LINK_DOWN;
+	snprintf(ev->port, sizeof(ev->port), "%s", p->name);
+	ev->queue_pairs = p->queue_pairs;
+	return 1;
+}
+
+/* @pre EAL interrupt thread. */
+static int
+fp_ethdev_lsc(uint16_t port_id, enum rte_eth_event_type type, void *arg, void *ret)
+{
+	struct fp_event ev;
+	int post = 0;
+
+	(void)type;
+	(void)arg;
+	(void)ret;
+	pthread_mutex_lock(&fp_c.ports_lock);
+	for (unsigned i = 0; i < FP_MAX_PORTS; i++) {
+		struct fp_port *q = fp_c.ports[i];
+		if (q != NULL && q->kind == FP_PORT_ETHDEV && q->eth_port == port_id && !q->removing) {
+			post = fp_ethdev_update_link(q, &ev);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&fp_c.ports_lock);
+	if (post)
+		fp_ctl_post_event(&ev);
+	return 0;
+}
+
+/* For PMDs without link interrupts. @pre fp-ctl, called every loop. */
+void
+fp_ethdev_poll_links(void)
+{
+	for (unsigned i = 0; i < FP_MAX_PORTS; i++) {
+		struct fp_port *q = fp_c.ports[i];
+		struct fp_event ev;
+		int post = 0;
+
+		if (q == NULL || q->kind != FP_PORT_ETHDEV || q->eth_port == UINT16_MAX)
+			continue;
+		pthread_mutex_lock(&fp_c.ports_lock);
+		if (!q->removing)
+			post = fp_ethdev_update_link(q, &ev);
+		pthread_mutex_unlock(&fp_c.ports_lock);
+		if (post && fp_c.conf.on_event != NULL)
+			fp_c.conf.on_event(&ev, fp_c.conf.event_ctx);
+	}
+}
+
+int
+fp_ethdev_open(struct fp_port *p, const struct fp_port_conf *c, char *err)
+{
+	struct rte_eth_conf conf = { 0 };
+	struct rte_eth_dev_info info;
+	uint16_t port_id, txq = (uint16_t)fp_dp.n_workers;
+	int rc;
+
+	snprintf(p->devname, sizeof(p->devname), "%s_fp%u", c->driver, p->slot);
+	rc = rte_eal_hotplug_add("vdev", p->devname, c->devargs);
+	if (rc != 0)
+		return fp_err(err, rc < 0 ? rc : -EIO, "cannot create %s device (%s): %s",
+			      c->driver, c->devargs, rte_strerror(-rc));
+	if (rte_eth_dev_get_port_by_name(p->devname, &port_id) != 0) {
+		rte_eal_hotplug_remove("vdev", p->devname);
+		return fp_err(err, -ENODEV, "%s device has no ethdev port", c->driver);
+	}
+	p->eth_port = port_id;
+	rte_eth_dev_info_get(port_id, &info);
+	if (*info.dev_flags & RTE_ETH_DEV_INTR_LSC)
+		conf.intr_conf.lsc = 1; /* else fp_ethdev_poll_links() */
+	if (txq > info.max_tx_queues)
+		txq = info.max_tx_queues;
+	if (c->queues > info.max_rx_queues) {
+		rc = fp_err(err, -EINVAL, "%s supports at most %u queues", c->driver,
+			    info.max_rx_queues);
+		goto fail;
+	}
+	rc = rte_eth_dev_configure(port_id, c->queues, txq, &conf);
+	for (uint16_t q = 0; rc == 0 && q < c->queues; q++)
+		rc = rte_eth_rx_queue_setup(port_id, q, FP_ETH_DESC, rte_eth_dev_socket_id(port_id),
+					    NULL, fp_dp.pool);
+	for (uint16_t q = 0; rc == 0 && q < txq; q++)
+		rc = rte_eth_tx_queue_setup(port_id, q, FP_ETH_DESC, rte_eth_dev_socket_id(port_id),
+					    NULL);
+	if (rc != 0) {
+		rc = fp_err(err, rc, "cannot configure %s: %s", c->driver, rte_strerror(-rc));
+		goto fail;
+	}
+	/* Each worker its own tx queue when the device has enough. */
+	p->queue_pairs = txq;
+	p->vring_enabled = UINT32_MAX; /* rx gating is the link alone */
+	rte_eth_dev_callback_register(port_id, RTE_ETH_EVENT_INTR_LSC, fp_ethdev_lsc, NULL);
+	rc = rte_eth_dev_start(port_id);
+	if (rc != 0) {
+		rte_eth_dev_callback_unregister(port_id, RTE_ETH_EVENT_INTR_LSC, fp_ethdev_lsc, NULL);
+		rc = fp_err(err, rc, "cannot start %s: %s", c->driver, rte_strerror(-rc));
+		goto fail;
+	}
+	rte_eth_promiscuous_enable(port_id); /* a switch port sees every frame */
+	return 0;
+fail:
+	rte_eth_dev_close(port_id);
+	rte_eal_hotplug_remove("vdev", p->devname);
+	return rc;
+}
+
+/* @pre p unpublished and a grace period passed. */
+void
+fp_ethdev_close(struct fp_port *p)
+{
+	rte_eth_dev_callback_unregister(p->eth_port, RTE_ETH_EVENT_INTR_LSC, fp_ethdev_lsc, NULL);
+	rte_eth_dev_stop(p->eth_port);
+	rte_eth_dev_close(p->eth_port);
+	rte_eal_hotplug_remove("vdev", p->devname);
+}
