@@ -15,6 +15,8 @@ export function toPort(v: PortView): Port {
   return {
     spec: {
       name: r.name, network: r.network, mode: r.mode === 'client' ? 'PORT_MODE_CLIENT' : 'PORT_MODE_SERVER',
+      type: r.type === 'memif' ? 'PORT_TYPE_MEMIF' : 'PORT_TYPE_VHOST_USER',
+      memifRingLog2: r.memifRingLog2 ?? 0, memifBufferSize: r.memifBufferSize ?? 0,
       queues: r.queues, vlan: r.vlan, mac: r.macRequested ? r.mac : '',
       access: { mode: r.socketMode, dirMode: r.dirMode, ...(r.uid !== undefined ? { uid: r.uid } : {}), ...(r.gid !== undefined ? { gid: r.gid } : {}) },
     },
@@ -43,6 +45,18 @@ function toEvent(e: PortEventView): PortEvent {
   };
 }
 
+function typeOf(spec: PortSpec__Output): 'vhost-user' | 'memif' {
+  switch (spec.type) {
+    case 'PORT_TYPE_UNSPECIFIED':
+    case 'PORT_TYPE_VHOST_USER':
+      return 'vhost-user';
+    case 'PORT_TYPE_MEMIF':
+      return 'memif';
+    default:
+      throw invalid(`unknown port type ${String(spec.type)}`);
+  }
+}
+
 function modeOf(spec: PortSpec__Output): 'server' | 'client' {
   switch (spec.mode) {
     case 'PORT_MODE_UNSPECIFIED':
@@ -63,6 +77,7 @@ export function portService(orch: Orchestrator, a: Adapter): PortServiceHandlers
       const acc = s.access;
       const { port, created } = await orch.createPort({
         name: s.name, network: s.network, mode: modeOf(s), queues: s.queues, vlan: s.vlan,
+        type: typeOf(s), memifRingLog2: s.memifRingLog2, memifBufferSize: s.memifBufferSize,
         ...(acc?.uid !== undefined && acc.uid !== null ? { uid: acc.uid } : {}),
         ...(acc?.gid !== undefined && acc.gid !== null ? { gid: acc.gid } : {}),
         socketMode: acc?.mode ?? 0, dirMode: acc?.dirMode ?? 0,

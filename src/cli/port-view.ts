@@ -47,6 +47,7 @@ export function renderPortDetails(p: Port__Output): string {
   const fields: Array<[string, string]> = [
     ['name', s?.name ?? ''],
     ['network', s?.network ?? ''],
+    ['type', s?.type === 'PORT_TYPE_MEMIF' ? 'memif' : 'vhost-user'],
     ['mode', s ? modeName(s.mode) : ''],
     ['queues', String(s?.queues ?? '')],
     ['vlan', portVlanName(s?.vlan ?? 0, true)],

@@ -25,12 +25,16 @@ export interface HugepageMount {
 
 export function attachFor(p: PortRecord, socketPath: string, hostDir: string, huge?: HugepageMount): AttachInfo {
   const sock = `${CONTAINER_DIR}/${socketPath.slice(hostDir.length + 1)}`;
-  const vdev = [
-    'net_virtio_user0', `path=${sock}`, `mac=${p.mac}`, `queues=${p.queues}`,
-    ...(p.mode === 'client' ? ['server=1'] : []),
-  ].join(',');
+  const vdev = p.type === 'memif'
+    // fastpath is the memif server; the container connects as client.
+    ? ['net_memif0', 'role=client', `socket=${sock}`, 'socket-abstract=no', 'id=0', `mac=${p.mac}`].join(',')
+    : [
+      'net_virtio_user0', `path=${sock}`, `mac=${p.mac}`, `queues=${p.queues}`,
+      ...(p.mode === 'client' ? ['server=1'] : []),
+    ].join(',');
   const ealArgs = [
-    `--vdev=${vdev}`, '--single-file-segments', `--file-prefix=${p.name}`,
+    // --single-file-segments: virtio_user's limit on memory regions.
+    `--vdev=${vdev}`, ...(p.type === 'memif' ? [] : ['--single-file-segments']), `--file-prefix=${p.name}`,
     // With a reservation: EAL takes exactly the quota, from the owner's mount.
     ...(huge ? [`--huge-dir=${CONTAINER_HUGE_DIR}`, '-m', String(huge.sizeMib)] : []),
   ];

@@ -9,7 +9,7 @@ import {
 import { attachFor, type AttachInfo, type HugepageMount } from './attach.js';
 import { exhausted, exists, fromDataplane, invalid, notFound, precondition } from './errors.js';
 import { MacPool, normaliseMac } from './mac-pool.js';
-import type { NetworkRecord, PortModeName, PortRecord } from './state.js';
+import type { NetworkRecord, PortModeName, PortRecord, PortTypeName } from './state.js';
 import type { StateKeeper } from './state-keeper.js';
 
 export interface Limits {
@@ -27,6 +27,9 @@ export interface NetworkSpec {
 export interface PortRequest {
   name: string;
   network: string;
+  type?: PortTypeName;
+  memifRingLog2?: number;
+  memifBufferSize?: number;
   mode?: PortModeName;
   queues?: number;
   vlan?: number;
@@ -172,9 +175,16 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       const name = wrapName('port', req.name);
       const network = wrapName('network', req.network);
       const mode = req.mode ?? 'server';
+      const type = req.type ?? 'vhost-user';
+      if (type === 'memif' && mode !== 'server') throw invalid('a memif port is the memif server: its mode must be server');
       const want: Omit<PortRecord, 'mac' | 'macRequested'> = {
         name,
         network,
+        ...(type === 'memif' ? {
+          type,
+          memifRingLog2: intIn('memif ring size (log2)', req.memifRingLog2, 10, 4, 14),
+          memifBufferSize: intIn('memif buffer size', req.memifBufferSize, 2048, 128, 65535),
+        } : {}),
         mode,
         queues: intIn('queues', req.queues, 1, 1, this.limits.maxQueues),
         vlan: intIn('vlan', req.vlan, 0, 0, 4094),
@@ -189,6 +199,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       const have = this.keeper.state.ports.find((p) => p.name === name);
       if (have) {
         const same = have.network === want.network && have.mode === want.mode && have.queues === want.queues &&
+          (have.type ?? 'vhost-user') === (want.type ?? 'vhost-user') &&
+          have.memifRingLog2 === want.memifRingLog2 && have.memifBufferSize === want.memifBufferSize &&
           have.vlan === want.vlan && have.uid === want.uid && have.gid === want.gid &&
           have.socketMode === want.socketMode && have.dirMode === want.dirMode &&
           (mac === undefined ? !have.macRequested : have.mac === mac);
@@ -255,6 +267,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     return {
       name: p.name,
       network: p.network,
+      ...(p.type === 'memif' ? { type: p.type, memifRingLog2: p.memifRingLog2, memifBufferSize: p.memifBufferSize } : {}),
       mode: p.mode,
       queues: p.queues,
       vlan: p.vlan || net?.vlan || 0,

@@ -10,9 +10,15 @@ export interface NetworkRecord {
 
 export type PortModeName = 'server' | 'client';
 
+export type PortTypeName = 'vhost-user' | 'memif';
+
 export interface PortRecord {
   name: string;
   network: string;
+  /** Absent in state files written before memif ports: vhost-user. */
+  type?: PortTypeName;
+  memifRingLog2?: number;
+  memifBufferSize?: number;
   mode: PortModeName;
   queues: number;
   /** As asked; 0 = the network's VLAN. */

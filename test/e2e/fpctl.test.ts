@@ -190,6 +190,7 @@ describe('fpctl', () => {
     expect(res.port.spec).toEqual(spec);
     expect(spec).toEqual({
       name: 'web1', network: 'web', mode: 'PORT_MODE_CLIENT', queues: 2, mac: '02:aa:00:00:00:01', vlan: 20,
+      type: 'PORT_TYPE_VHOST_USER', memifRingLog2: 0, memifBufferSize: 0,
       access: { uid: 1234, gid: 5678, mode: 0o600, dirMode: 0o710 },
     });
     const dir = statSync(res.port.attach!.hostDir);

@@ -50,6 +50,7 @@ export interface ProtoGrpcType {
       PortSpec: MessageTypeDefinition<_fastpath_v1_PortSpec, _fastpath_v1_PortSpec__Output>
       PortStats: MessageTypeDefinition<_fastpath_v1_PortStats, _fastpath_v1_PortStats__Output>
       PortStatus: MessageTypeDefinition<_fastpath_v1_PortStatus, _fastpath_v1_PortStatus__Output>
+      PortType: EnumTypeDefinition
       SocketAccess: MessageTypeDefinition<_fastpath_v1_SocketAccess, _fastpath_v1_SocketAccess__Output>
       WatchPortEventsRequest: MessageTypeDefinition<_fastpath_v1_WatchPortEventsRequest, _fastpath_v1_WatchPortEventsRequest__Output>
       WatchPortEventsResponse: MessageTypeDefinition<_fastpath_v1_WatchPortEventsResponse, _fastpath_v1_WatchPortEventsResponse__Output>

@@ -14,14 +14,19 @@ export const DEFAULT_NETWORK = 'default';
 /** The CreatePort request the options describe; unset options stay unset so the daemon's defaults apply. */
 export function portRequest(name: string, opts: OptionValues): CreatePortRequest {
   const mode = choiceOption(opts, 'mode', ['server', 'client'] as const);
+  const type = choiceOption(opts, 'type', ['vhost-user', 'memif'] as const);
   const num = (k: string): number | undefined => intOption(opts, k);
   const [queues, vlan, uid, gid] = [num('queues'), num('vlan'), num('uid'), num('gid')];
+  const [ringLog2, bufferSize] = [num('memif-ring-log2'), num('memif-buffer-size')];
   const [socketMode, dirMode] = [modeOption(opts, 'socket-mode'), modeOption(opts, 'dir-mode')];
   return {
     port: {
       name,
       network: (opts.network as string | undefined) ?? DEFAULT_NETWORK,
       ...(mode ? { mode: mode === 'client' ? 'PORT_MODE_CLIENT' as const : 'PORT_MODE_SERVER' as const } : {}),
+      ...(type ? { type: type === 'memif' ? 'PORT_TYPE_MEMIF' as const : 'PORT_TYPE_VHOST_USER' as const } : {}),
+      ...(ringLog2 !== undefined ? { memifRingLog2: ringLog2 } : {}),
+      ...(bufferSize !== undefined ? { memifBufferSize: bufferSize } : {}),
       ...(queues !== undefined ? { queues } : {}),
       ...(vlan !== undefined ? { vlan } : {}),
       ...(typeof opts.mac === 'string' ? { mac: opts.mac } : {}),
@@ -38,9 +43,12 @@ export function portRequest(name: string, opts: OptionValues): CreatePortRequest
 export const portAdd: CommandSpec = {
   words: ['port', 'add'],
   args: ['<name>'],
-  summary: 'create a vhost-user port and print how a container attaches to it; the same spec again changes nothing',
+  summary: 'create a port and print how a container attaches to it; the same spec again changes nothing',
   options: {
     network: { type: 'string', value: 'NAME', help: `network to join (default: ${DEFAULT_NETWORK})` },
+    type: { type: 'string', value: 'vhost-user|memif', help: 'vhost-user (default; virtio_user guests) or memif (fastpath is the memif server)' },
+    'memif-ring-log2': { type: 'string', value: 'N', help: 'memif: log2 of the ring size, 4..14 (default 10)' },
+    'memif-buffer-size': { type: 'string', value: 'BYTES', help: 'memif: buffer size, 128..65535 (default 2048)' },
     mode: { type: 'string', value: 'server|client', help: 'server: fastpath owns the socket (default); client: the container serves it' },
     queues: { type: 'string', value: 'N', help: 'queue pairs (default 1)' },
     mac: { type: 'string', value: 'MAC', help: 'container-side MAC (default: allocated, kept across restarts)' },

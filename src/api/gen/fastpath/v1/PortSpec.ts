@@ -4,6 +4,7 @@
 
 import type { PortMode as _fastpath_v1_PortMode, PortMode__Output as _fastpath_v1_PortMode__Output } from '../../fastpath/v1/PortMode.js';
 import type { SocketAccess as _fastpath_v1_SocketAccess, SocketAccess__Output as _fastpath_v1_SocketAccess__Output } from '../../fastpath/v1/SocketAccess.js';
+import type { PortType as _fastpath_v1_PortType, PortType__Output as _fastpath_v1_PortType__Output } from '../../fastpath/v1/PortType.js';
 
 export interface PortSpec {
   'name'?: (string);
@@ -13,6 +14,9 @@ export interface PortSpec {
   'access'?: (_fastpath_v1_SocketAccess | null);
   'mac'?: (string);
   'vlan'?: (number);
+  'type'?: (_fastpath_v1_PortType);
+  'memifRingLog2'?: (number);
+  'memifBufferSize'?: (number);
 }
 
 export interface PortSpec__Output {
@@ -23,4 +27,7 @@ export interface PortSpec__Output {
   'access': (_fastpath_v1_SocketAccess__Output | null);
   'mac': (string);
   'vlan': (number);
+  'type': (_fastpath_v1_PortType__Output);
+  'memifRingLog2': (number);
+  'memifBufferSize': (number);
 }
