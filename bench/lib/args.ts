@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Command-line options of the loop bench.
 
+export const ALL_SWITCHES = ['fastpath', 'testpmd-io', 'ovs-dpdk'] as const;
+export type SwitchName = (typeof ALL_SWITCHES)[number];
+
 export interface LoopOptions {
   /** Length of each measurement window, seconds. */
   seconds: number;
@@ -10,18 +13,29 @@ export interface LoopOptions {
   warmup: number;
   /** `start tx_first <bursts>`: bursts of 32 frames injected per guest port. */
   bursts: number;
+  /** Switches to measure; undefined: all three when OVS-DPDK is installed, else fastpath and testpmd-io. */
+  switches: SwitchName[] | undefined;
+  /** apt-get install openvswitch-switch-dpdk when it is missing. */
+  installOvs: boolean;
 }
 
+type NumericOption = 'seconds' | 'trials' | 'warmup' | 'bursts';
+
 export const USAGE = `usage: npm run bench:loop -- [--seconds N] [--trials N] [--warmup N] [--bursts N]
-  --seconds N  measurement window per trial, seconds (default 10)
-  --trials N   trials per switch, alternating between the switches;
-               min/median/max are reported (default 3)
-  --warmup N   seconds of traffic before each window (default 2)
-  --bursts N   bursts of 32 frames each guest port injects (tx_first N, default 8)`;
+                            [--switches LIST] [--install-ovs]
+  --seconds N      measurement window per trial, seconds (default 10)
+  --trials N       trials per switch, alternating between the switches;
+                   min/median/max are reported (default 3)
+  --warmup N       seconds of traffic before each window (default 2)
+  --bursts N       bursts of 32 frames each guest port injects (tx_first N, default 8)
+  --switches LIST  comma-separated, from ${ALL_SWITCHES.join(',')}; fastpath is
+                   required (default: all three if ovs-vswitchd-dpdk is installed,
+                   else fastpath,testpmd-io)
+  --install-ovs    apt-get install -y openvswitch-switch-dpdk if it is missing`;
 
 export function parseArgs(argv: string[]): LoopOptions | 'help' {
-  const o: LoopOptions = { seconds: 10, trials: 3, warmup: 2, bursts: 8 };
-  const limits: Record<keyof LoopOptions, [number, number, boolean]> = {
+  const o: LoopOptions = { seconds: 10, trials: 3, warmup: 2, bursts: 8, switches: undefined, installOvs: false };
+  const limits: Record<NumericOption, [number, number, boolean]> = {
     seconds: [1, 3600, true],
     trials: [1, 100, true],
     warmup: [0, 600, false],
@@ -30,17 +44,33 @@ export function parseArgs(argv: string[]): LoopOptions | 'help' {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '-h' || arg === '--help') return 'help';
+    if (arg === '--install-ovs') {
+      o.installOvs = true;
+      continue;
+    }
     const m = /^--([a-z]+)(?:=(.*))?$/.exec(arg);
-    const key = m?.[1] as keyof LoopOptions | undefined;
-    if (!m || key === undefined || !(key in limits)) throw new Error(`unknown option ${arg}\n${USAGE}`);
+    const key = m?.[1];
+    if (!m || key === undefined || !(key in limits || key === 'switches')) throw new Error(`unknown option ${arg}\n${USAGE}`);
     const raw = m[2] ?? argv[++i];
     if (raw === undefined) throw new Error(`--${key} needs a value\n${USAGE}`);
+    if (key === 'switches') {
+      const names = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      for (const n of names) {
+        if (!(ALL_SWITCHES as readonly string[]).includes(n)) throw new Error(`--switches: unknown switch ${n} (known: ${ALL_SWITCHES.join(', ')})`);
+      }
+      if (!names.includes('fastpath')) throw new Error('--switches must include fastpath (every ratio is against it)');
+      if (names.length < 2) throw new Error('--switches needs fastpath and at least one other switch');
+      // Canonical order, no duplicates: the rows and the rotation use it.
+      o.switches = ALL_SWITCHES.filter((n) => names.includes(n));
+      continue;
+    }
+    const nk = key as NumericOption;
     const v = Number(raw);
-    const [lo, hi, int] = limits[key];
+    const [lo, hi, int] = limits[nk];
     if (!Number.isFinite(v) || v < lo || v > hi || (int && !Number.isInteger(v))) {
       throw new Error(`--${key} must be ${int ? 'an integer' : 'a number'} in ${lo}..${hi}, got ${raw}`);
     }
-    o[key] = v;
+    o[nk] = v;
   }
   return o;
 }

@@ -14,6 +14,8 @@ export interface SocketDir {
   /** Host directory holding the vhost-user socket. */
   hostDir: string;
   sock: string;
+  /** The guest's virtio_user serves the socket (server=1); the switch connects as the client. */
+  guestServes?: boolean;
 }
 
 /** Lcores of the guest: main and forwarding both on CPU 0, the switch worker has CPU 1. */
@@ -28,7 +30,7 @@ export async function startGuest(name: string, sockets: readonly SocketDir[]): P
     // Room for 8192 mbufs: both rx rings full plus every frame in flight.
     hugeMb: 128,
     mbufs: 8192,
-    ports: sockets.map((s, i) => ({ hostDir: s.hostDir, sock: s.sock, mac: GUEST_MACS[i]! })),
+    ports: sockets.map((s, i) => ({ hostDir: s.hostDir, sock: s.sock, mac: GUEST_MACS[i]!, server: s.guestServes === true })),
     forwardMode: 'mac',
     extraArgs: [`--eth-peer=0,${GUEST_MACS[1]}`, `--eth-peer=1,${GUEST_MACS[0]}`],
   });

@@ -14,7 +14,7 @@ export interface SwitchSample {
 }
 
 export interface SwitchUnderTest {
-  readonly name: 'fastpath' | 'testpmd-io';
+  readonly name: 'fastpath' | 'testpmd-io' | 'ovs-dpdk';
   /** The two vhost-user sockets, in guest port order. */
   readonly sockets: readonly SocketDir[];
   /** Resolves when the switch sees both guest ports in the given state. */
