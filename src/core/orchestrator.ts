@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // Networks and ports: validation, allocation (MACs, limits), the data plane
 // calls, and their part of the persisted desired state (StateKeeper).
+// Data plane errors (errno codes) pass through as they are: the API adapter
+// is the one place that turns them into statuses.
 import { EventEmitter } from 'node:events';
 
 import {
   resolvePortSpec, validateName, type Dataplane, type LinkEvent, type PortStats as DpPortStats, type QueueEvent,
 } from '../dataplane/index.js';
 import { attachFor, type AttachInfo, type HugepageMount } from './attach.js';
-import { exhausted, exists, fromDataplane, invalid, notFound, precondition } from './errors.js';
+import { exhausted, exists, invalid, notFound, precondition } from './errors.js';
 import { MacPool, normaliseMac } from './mac-pool.js';
 import type { NetworkRecord, PortModeName, PortRecord, PortTypeName } from './state.js';
 import type { StateKeeper } from './state-keeper.js';
@@ -76,14 +78,6 @@ function intIn(what: string, v: number | undefined, dflt: number, lo: number, hi
   return x;
 }
 
-function wrapName(kind: string, name: string): string {
-  try {
-    return validateName(kind, name);
-  } catch (e) {
-    throw fromDataplane(e);
-  }
-}
-
 export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   private readonly links = new Map<string, { up: boolean; features: number; queuePairs: number }>();
 
@@ -122,7 +116,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   createNetwork(spec: NetworkSpec): Promise<{ network: NetworkRecord; created: boolean }> {
     return this.keeper.serial(async () => {
       const rec: NetworkRecord = {
-        name: wrapName('network', spec.name),
+        name: validateName('network', spec.name),
         vlan: intIn('vlan', spec.vlan, 0, 0, 4094),
         mtu: intIn('mtu', spec.mtu, 1500, 68, 9000),
       };
@@ -134,7 +128,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       if (this.keeper.state.networks.length >= this.limits.maxNetworks) {
         throw exhausted(`network limit reached (${this.limits.maxNetworks})`);
       }
-      await this.dpCall(() => this.dp.createNetwork(rec.name));
+      await this.dp.createNetwork(rec.name);
       await this.keeper.commit({ ...this.keeper.state, networks: [...this.keeper.state.networks, rec] }, () => this.dp.deleteNetwork(rec.name));
       this.log.info({ network: rec.name, vlan: rec.vlan, mtu: rec.mtu }, 'network created');
       return { network: rec, created: true };
@@ -142,7 +136,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   }
 
   getNetwork(name: string): NetworkRecord & { portCount: number } {
-    const n = this.keeper.state.networks.find((x) => x.name === wrapName('network', name));
+    const n = this.keeper.state.networks.find((x) => x.name === validateName('network', name));
     if (!n) throw notFound(`no network named ${name}`);
     return { ...n, portCount: this.keeper.state.ports.filter((p) => p.network === n.name).length };
   }
@@ -153,7 +147,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
 
   deleteNetwork(name: string, allowMissing: boolean): Promise<void> {
     return this.keeper.serial(async () => {
-      const n = this.keeper.state.networks.find((x) => x.name === wrapName('network', name));
+      const n = this.keeper.state.networks.find((x) => x.name === validateName('network', name));
       if (!n) {
         if (allowMissing) return;
         throw notFound(`no network named ${name}`);
@@ -162,7 +156,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       if (users.length > 0) {
         throw precondition(`network ${name} still has ${users.length} port(s): ${users.slice(0, 5).join(', ')}${users.length > 5 ? ', …' : ''}; delete them first`);
       }
-      await this.dpCall(() => this.dp.deleteNetwork(name));
+      await this.dp.deleteNetwork(name);
       await this.keeper.commit({ ...this.keeper.state, networks: this.keeper.state.networks.filter((x) => x.name !== name) });
       this.log.info({ network: name }, 'network deleted');
     });
@@ -172,8 +166,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
 
   createPort(req: PortRequest): Promise<{ port: PortView; created: boolean }> {
     return this.keeper.serial(async () => {
-      const name = wrapName('port', req.name);
-      const network = wrapName('network', req.network);
+      const name = validateName('port', req.name);
+      const network = validateName('network', req.network);
       const mode = req.mode ?? 'server';
       const type = req.type ?? 'vhost-user';
       if (type === 'memif' && mode !== 'server') throw invalid('a memif port is the memif server: its mode must be server');
@@ -215,7 +209,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
         throw exists(`MAC ${mac} is already used by port ${owner.name}`);
       }
       const rec: PortRecord = { ...want, mac: mac ?? this.macs.allocate(used), macRequested: mac !== undefined };
-      await this.dpCall(() => this.dp.addPort(this.dpSpec(rec)));
+      await this.dp.addPort(this.dpSpec(rec));
       await this.keeper.commit({ ...this.keeper.state, ports: [...this.keeper.state.ports, rec] }, () => this.dp.removePort(rec.name));
       this.log.info({ port: name, network, mode, mac: rec.mac, socket: this.dp.port(name)?.socketPath }, 'port created');
       return { port: this.view(rec), created: true };
@@ -223,7 +217,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   }
 
   getPort(name: string): PortView {
-    const p = this.keeper.state.ports.find((x) => x.name === wrapName('port', name));
+    const p = this.keeper.state.ports.find((x) => x.name === validateName('port', name));
     if (!p) throw notFound(`no port named ${name}`);
     return this.view(p);
   }
@@ -237,13 +231,13 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
 
   deletePort(name: string, allowMissing: boolean): Promise<void> {
     return this.keeper.serial(async () => {
-      const p = this.keeper.state.ports.find((x) => x.name === wrapName('port', name));
+      const p = this.keeper.state.ports.find((x) => x.name === validateName('port', name));
       if (!p) {
         if (allowMissing) return;
         throw notFound(`no port named ${name}`);
       }
       // A port that failed to come back at replay is not in the data plane.
-      if (this.dp.port(name)) await this.dpCall(() => this.dp.removePort(name));
+      if (this.dp.port(name)) await this.dp.removePort(name);
       await this.keeper.commit({ ...this.keeper.state, ports: this.keeper.state.ports.filter((x) => x.name !== name) });
       this.links.delete(name);
       this.log.info({ port: name }, 'port deleted');
@@ -252,7 +246,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
 
   async portStats(name?: string): Promise<DpPortStats[]> {
     if (name) this.getPort(name);
-    const all = (await this.dpCall(() => this.dp.stats())).ports;
+    const all = (await this.dp.stats()).ports;
     return all.filter((p) => !name || p.name === name).sort((a, b) => a.name.localeCompare(b.name));
   }
 
@@ -288,14 +282,6 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       features: link?.up ? link.features : 0,
       queuePairs: link?.up ? link.queuePairs : 0,
     };
-  }
-
-  private async dpCall<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (e) {
-      throw fromDataplane(e);
-    }
   }
 
   private onLink(ev: LinkEvent): void {

@@ -16,13 +16,18 @@ export class Metrics {
 
   constructor(dp: Dataplane) {
     const r = this.registry;
+    // prom-client runs every collector of a scrape at once: they share one
+    // native stats read instead of making one each.
+    let pending: ReturnType<Dataplane['stats']> | undefined;
+    const stats = (): ReturnType<Dataplane['stats']> =>
+      (pending ??= dp.stats().finally(() => { pending = undefined; }));
     collectDefaultMetrics({ register: r, prefix: 'fastpathd_' });
     const portLabels = ['port', 'network'] as const;
     const traffic = (name: string, help: string, pick: (p: Awaited<ReturnType<Dataplane['stats']>>['ports'][number]) => number) =>
       new Counter({
         name, help, labelNames: portLabels, registers: [r],
         async collect() {
-          const s = await dp.stats();
+          const s = await stats();
           this.reset();
           for (const p of s.ports) this.inc({ port: p.name, network: p.network }, pick(p));
         },
@@ -34,7 +39,7 @@ export class Metrics {
     new Counter({
       name: 'fastpath_port_drops_total', help: 'Frames dropped, by port and reason', labelNames: ['port', 'network', 'reason'], registers: [r],
       async collect() {
-        const s = await dp.stats();
+        const s = await stats();
         this.reset();
         for (const p of s.ports) {
           for (const [reason, n] of Object.entries(p.drops)) this.inc({ port: p.name, network: p.network, reason }, n);
@@ -44,7 +49,7 @@ export class Metrics {
     new Gauge({
       name: 'fastpath_port_link_up', help: '1 while a guest is attached to the port', labelNames: portLabels, registers: [r],
       async collect() {
-        const s = await dp.stats();
+        const s = await stats();
         this.reset();
         for (const p of s.ports) this.set({ port: p.name, network: p.network }, p.linkUp ? 1 : 0);
       },
@@ -52,21 +57,21 @@ export class Metrics {
     new Gauge({
       name: 'fastpath_lcore_busy_ratio', help: 'Share of a worker lcore\'s cycles spent on packets, since start', labelNames: ['lcore'], registers: [r],
       async collect() {
-        const s = await dp.stats();
+        const s = await stats();
         for (const w of s.workers) this.set({ lcore: String(w.lcore) }, w.busyPercent / 100);
       },
     });
     new Gauge({
       name: 'fastpath_lcore_cycles_per_packet', help: 'Busy cycles per packet of a worker lcore, since start', labelNames: ['lcore'], registers: [r],
       async collect() {
-        const s = await dp.stats();
+        const s = await stats();
         for (const w of s.workers) this.set({ lcore: String(w.lcore) }, w.cyclesPerPacket);
       },
     });
     new Gauge({
       name: 'fastpath_mbufs_in_use', help: 'mbufs taken from the data plane pool', registers: [r],
       async collect() {
-        this.set((await dp.stats()).mbufs.inUse);
+        this.set((await stats()).mbufs.inUse);
       },
     });
     this.calls = new Counter({ name: 'fastpath_grpc_requests_total', help: 'gRPC calls by method and status code', labelNames: ['method', 'code'], registers: [r] });

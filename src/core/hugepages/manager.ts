@@ -7,7 +7,7 @@ import { mkdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { validateName } from '../../dataplane/index.js';
-import { exhausted, exists, fromDataplane, invalid, notFound, precondition } from '../errors.js';
+import { exhausted, exists, invalid, notFound, precondition } from '../errors.js';
 import type { HugepageRecord } from '../state.js';
 import type { StateKeeper } from '../state-keeper.js';
 import { holders, inspectMount, mountHugetlbfs, unmount, type MountSpec } from './mounts.js';
@@ -95,12 +95,7 @@ export class HugepageManager {
 
   reserve(req: ReserveRequest): Promise<{ reservation: ReservationView; created: boolean; grownBy: number }> {
     return this.keeper.serial(async () => {
-      let owner: string;
-      try {
-        owner = validateName('owner', req.owner);
-      } catch (e) {
-        throw fromDataplane(e);
-      }
+      const owner = validateName('owner', req.owner);
       const pageKb = req.pageKb ?? 2048;
       if (pageKb !== 2048 && pageKb !== 1048576) throw invalid(`page size must be 2M or 1G, got ${pageKb} kB`);
       if (!Number.isInteger(req.sizeMib) || req.sizeMib < 1 || req.sizeMib > 1 << 22) {
