@@ -149,6 +149,111 @@ static Napi::Value RemovePort(const Napi::CallbackInfo& info) {
   return AsyncCall::Run(info.Env(), [name](char* err) { return fp_port_remove(name->c_str(), err); });
 }
 
+// Bytes of a Buffer/Uint8Array (or nothing) into dst; the TS side sizes them.
+static void CopyBytes(const Napi::Object& o, const char* key, uint8_t* dst, size_t len) {
+  Napi::Value v = o.Get(key);
+  if (!v.IsTypedArray()) return;
+  Napi::Uint8Array a = v.As<Napi::Uint8Array>();
+  std::memcpy(dst, a.Data(), a.ByteLength() < len ? a.ByteLength() : len);
+}
+
+static uint32_t U32(const Napi::Object& o, const char* key) {
+  Napi::Value v = o.Get(key);
+  return v.IsNumber() ? v.As<Napi::Number>().Uint32Value() : 0;
+}
+
+static void ToFlowRule(const Napi::Object& o, fp_flow_rule* r) {
+  std::memset(r, 0, sizeof(*r));
+  r->id = U32(o, "id");
+  r->priority = U32(o, "priority");
+  Napi::Object m = o.Get("match").As<Napi::Object>();
+  fp_flow_match* mt = &r->match;
+  mt->fields = U32(m, "fields");
+  if (m.Get("inPort").IsString()) CopyString(m, "inPort", mt->in_port, sizeof(mt->in_port));
+  CopyBytes(m, "dlSrc", mt->dl_src, 6);
+  CopyBytes(m, "dlSrcMask", mt->dl_src_mask, 6);
+  CopyBytes(m, "dlDst", mt->dl_dst, 6);
+  CopyBytes(m, "dlDstMask", mt->dl_dst_mask, 6);
+  mt->vlan = static_cast<uint16_t>(U32(m, "vlan"));
+  mt->dl_type = static_cast<uint16_t>(U32(m, "dlType"));
+  CopyBytes(m, "nwSrc", mt->nw_src, 16);
+  CopyBytes(m, "nwDst", mt->nw_dst, 16);
+  mt->nw_src_len = static_cast<uint8_t>(U32(m, "nwSrcLen"));
+  mt->nw_dst_len = static_cast<uint8_t>(U32(m, "nwDstLen"));
+  mt->nw_proto = static_cast<uint8_t>(U32(m, "nwProto"));
+  mt->tp_src_lo = static_cast<uint16_t>(U32(m, "tpSrcLo"));
+  mt->tp_src_hi = static_cast<uint16_t>(U32(m, "tpSrcHi"));
+  mt->tp_dst_lo = static_cast<uint16_t>(U32(m, "tpDstLo"));
+  mt->tp_dst_hi = static_cast<uint16_t>(U32(m, "tpDstHi"));
+  mt->tcp_flags = static_cast<uint16_t>(U32(m, "tcpFlags"));
+  mt->tcp_flags_mask = static_cast<uint16_t>(U32(m, "tcpFlagsMask"));
+  Napi::Object a = o.Get("actions").As<Napi::Object>();
+  fp_flow_actions* ac = &r->actions;
+  ac->verdict = static_cast<uint8_t>(U32(a, "verdict"));
+  ac->vlan_op = static_cast<uint8_t>(U32(a, "vlanOp"));
+  ac->push_vlan = static_cast<uint16_t>(U32(a, "pushVlan"));
+  Napi::Value dst = a.Get("dstMac");
+  if (dst.IsTypedArray()) {
+    ac->set_dst = 1;
+    CopyBytes(a, "dstMac", ac->dst_mac, 6);
+  }
+  Napi::Value outs = a.Get("outputs");
+  if (outs.IsArray()) {
+    Napi::Array arr = outs.As<Napi::Array>();
+    // More than FP_FLOW_MAX_OUTPUTS is reported by the C side.
+    ac->n_outputs = static_cast<uint8_t>(arr.Length() > 255 ? 255 : arr.Length());
+    for (uint32_t i = 0; i < arr.Length() && i < FP_FLOW_MAX_OUTPUTS; i++) {
+      std::string s = arr.Get(i).As<Napi::String>().Utf8Value();
+      std::memcpy(ac->outputs[i], s.data(), s.size() < FP_NAME_MAX ? s.size() : FP_NAME_MAX);
+    }
+  }
+}
+
+// setFlowTable(network, missDrop, rules[]): Promise<void>
+static Napi::Value SetFlowTable(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsString() || !info[1].IsBoolean() || !info[2].IsArray())
+    throw Napi::TypeError::New(env, "setFlowTable(network, missDrop, rules)");
+  std::string net = info[0].As<Napi::String>().Utf8Value();
+  Napi::Array arr = info[2].As<Napi::Array>();
+  auto rules = std::make_shared<std::vector<fp_flow_rule>>(arr.Length());
+  for (uint32_t i = 0; i < arr.Length(); i++) ToFlowRule(arr.Get(i).As<Napi::Object>(), &(*rules)[i]);
+  auto conf = std::make_shared<fp_flow_table_conf>();
+  std::memset(conf.get(), 0, sizeof(*conf));
+  std::memcpy(conf->network, net.data(), net.size() < FP_NAME_MAX ? net.size() : FP_NAME_MAX - 1);
+  conf->miss_drop = info[1].As<Napi::Boolean>().Value() ? 1 : 0;
+  conf->n_rules = static_cast<uint32_t>(rules->size());
+  conf->rules = rules->data();
+  return AsyncCall::Run(env, [conf, rules](char* err) { return fp_flow_table_set(conf.get(), err); });
+}
+
+// flowStats(network): Promise<{ids: Uint32Array, packets: BigUint64Array, bytes: BigUint64Array}>
+// Entry 0 is the table miss (id 0).
+static Napi::Value FlowStats(const Napi::CallbackInfo& info) {
+  auto net = std::make_shared<std::string>(Arg(info, 0));
+  auto st = std::shared_ptr<fp_flow_stats>(new fp_flow_stats(), [](fp_flow_stats* s) {
+    fp_flow_stats_free(s);
+    delete s;
+  });
+  return AsyncCall::Run(
+      info.Env(), [net, st](char* err) { return fp_flow_stats_read(net->c_str(), st.get(), err); },
+      [st](Napi::Env env) {
+        Napi::Object o = Napi::Object::New(env);
+        Napi::Uint32Array ids = Napi::Uint32Array::New(env, st->n);
+        Napi::BigUint64Array pk = Napi::BigUint64Array::New(env, st->n);
+        Napi::BigUint64Array by = Napi::BigUint64Array::New(env, st->n);
+        for (uint32_t i = 0; i < st->n; i++) {
+          ids[i] = st->counters[i].id;
+          pk[i] = st->counters[i].packets;
+          by[i] = st->counters[i].bytes;
+        }
+        o.Set("ids", ids);
+        o.Set("packets", pk);
+        o.Set("bytes", by);
+        return o;
+      });
+}
+
 static Napi::BigUint64Array Counters(Napi::Env env, const uint64_t* v, size_t n) {
   Napi::BigUint64Array a = Napi::BigUint64Array::New(env, n);
   std::memcpy(a.Data(), v, n * sizeof(uint64_t));
@@ -216,6 +321,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("addPort", Napi::Function::New(env, AddPort));
   exports.Set("removePort", Napi::Function::New(env, RemovePort));
   exports.Set("stats", Napi::Function::New(env, Stats));
+  exports.Set("setFlowTable", Napi::Function::New(env, SetFlowTable));
+  exports.Set("flowStats", Napi::Function::New(env, FlowStats));
   exports.Set("portCounterNames", Napi::Function::New(env, PortCounterNames));
   exports.Set("workerCounterNames", Napi::Function::New(env, WorkerCounterNames));
   return exports;

@@ -2,6 +2,7 @@
 // A promise-based client for fastpathd, used by fpctl and the tests.
 import * as grpc from '@grpc/grpc-js';
 
+import type { FlowServiceClient } from './gen/fastpath/v1/FlowService.js';
 import type { HugepageServiceClient } from './gen/fastpath/v1/HugepageService.js';
 import type { NetworkServiceClient } from './gen/fastpath/v1/NetworkService.js';
 import type { PortServiceClient } from './gen/fastpath/v1/PortService.js';
@@ -26,6 +27,7 @@ export class FastpathClient {
   readonly ports: PortServiceClient;
   readonly system: SystemServiceClient;
   readonly hugepages: HugepageServiceClient;
+  readonly flows: FlowServiceClient;
   private readonly deadlineMs: number;
 
   constructor(endpoint = DEFAULT_ENDPOINT, deadlineMs = 30_000) {
@@ -35,6 +37,7 @@ export class FastpathClient {
     this.ports = new proto.fastpath.v1.PortService(endpoint, creds);
     this.system = new proto.fastpath.v1.SystemService(endpoint, creds);
     this.hugepages = new proto.fastpath.v1.HugepageService(endpoint, creds);
+    this.flows = new proto.fastpath.v1.FlowService(endpoint, creds);
     this.deadlineMs = deadlineMs;
   }
 
@@ -48,5 +51,6 @@ export class FastpathClient {
     this.ports.close();
     this.system.close();
     this.hugepages.close();
+    this.flows.close();
   }
 }

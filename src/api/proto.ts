@@ -6,15 +6,16 @@ import * as protoLoader from '@grpc/proto-loader';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import type { ProtoGrpcType as FlowProto } from './gen/flow.js';
 import type { ProtoGrpcType as HugepagesProto } from './gen/hugepages.js';
 import type { ProtoGrpcType as NetworkProto } from './gen/network.js';
 import type { ProtoGrpcType as PortProto } from './gen/port.js';
 import type { ProtoGrpcType as SystemProto } from './gen/system.js';
 
 export const PROTO_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'proto');
-export const PROTO_FILES = ['fastpath/v1/network.proto', 'fastpath/v1/port.proto', 'fastpath/v1/system.proto', 'fastpath/v1/hugepages.proto'];
+export const PROTO_FILES = ['fastpath/v1/network.proto', 'fastpath/v1/port.proto', 'fastpath/v1/system.proto', 'fastpath/v1/hugepages.proto', 'fastpath/v1/flow.proto'];
 
-export type FastpathProto = NetworkProto & PortProto & SystemProto & HugepagesProto;
+export type FastpathProto = NetworkProto & PortProto & SystemProto & HugepagesProto & FlowProto;
 
 let cached: FastpathProto | undefined;
 

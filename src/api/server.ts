@@ -9,15 +9,17 @@ import { HealthImplementation } from 'grpc-health-check';
 
 import type { Dataplane } from '../dataplane/index.js';
 import type { HugepageManager } from '../core/hugepages/manager.js';
+import type { FlowManager } from '../core/flows/flow-manager.js';
 import type { Orchestrator } from '../core/orchestrator.js';
 import { hugepageService } from './hugepage-service.js';
 import { Adapter, type AdapterLogger, type CallObserver } from './adapter.js';
+import { flowService } from './flow-service.js';
 import { networkService } from './network-service.js';
 import { portService } from './port-service.js';
 import { loadFastpathProto } from './proto.js';
 import { LcoreSampler, systemService, type SystemFacts } from './system-service.js';
 
-export const SERVICE_NAMES = ['fastpath.v1.NetworkService', 'fastpath.v1.PortService', 'fastpath.v1.SystemService', 'fastpath.v1.HugepageService'];
+export const SERVICE_NAMES = ['fastpath.v1.NetworkService', 'fastpath.v1.PortService', 'fastpath.v1.SystemService', 'fastpath.v1.HugepageService', 'fastpath.v1.FlowService'];
 
 export interface ApiServerOptions {
   unixSocket: string;
@@ -32,7 +34,7 @@ export class ApiServer {
   private readonly adapter: Adapter;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(dp: Dataplane, orch: Orchestrator, hp: HugepageManager, facts: SystemFacts, log: AdapterLogger, observe?: CallObserver) {
+  constructor(dp: Dataplane, orch: Orchestrator, hp: HugepageManager, flows: FlowManager, facts: SystemFacts, log: AdapterLogger, observe?: CallObserver) {
     const proto = loadFastpathProto();
     const a = new Adapter(log, observe);
     this.adapter = a;
@@ -41,6 +43,7 @@ export class ApiServer {
     this.server.addService(proto.fastpath.v1.PortService.service, portService(orch, a));
     this.server.addService(proto.fastpath.v1.SystemService.service, systemService(dp, this.sampler, facts, a));
     this.server.addService(proto.fastpath.v1.HugepageService.service, hugepageService(hp, a));
+    this.server.addService(proto.fastpath.v1.FlowService.service, flowService(flows, a));
     this.health.addToServer(this.server);
   }
 

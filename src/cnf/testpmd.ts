@@ -51,6 +51,8 @@ export interface TestpmdOptions {
    * ones built from `ports`, which then only says what to mount.
    */
   attachArgs?: string[];
+  /** More vdevs after the fastpath ports (which stay ports 0..n-1), e.g. net_pcap. */
+  extraVdevs?: string[];
   /** Milliseconds allowed for start-up and for each command. */
   timeoutMs?: number;
 }
@@ -247,6 +249,7 @@ export class TestpmdContainer extends TestpmdProcess {
       'dpdk-testpmd',
       '--lcores', `0@${cpu},1@${opts.fwdCpu ?? cpu}`,
       ...(opts.attachArgs ?? ['--file-prefix', `cnf-${opts.name}`, '--single-file-segments', ...vdevs]),
+      ...(opts.extraVdevs ?? []).map((v) => `--vdev=${v}`),
       '-m', String(mem),
       '--no-pci',
       '--log-level', '*:notice',

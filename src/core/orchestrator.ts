@@ -10,6 +10,7 @@ import {
 } from '../dataplane/index.js';
 import { attachFor, type AttachInfo, type HugepageMount } from './attach.js';
 import { exhausted, exists, invalid, notFound, precondition } from './errors.js';
+import { withoutNetworkFlows } from './flows/flow-manager.js';
 import { MacPool, normaliseMac } from './mac-pool.js';
 import type { NetworkRecord, PortModeName, PortRecord, PortTypeName } from './state.js';
 import type { StateKeeper } from './state-keeper.js';
@@ -18,6 +19,8 @@ export interface Limits {
   maxPorts: number;
   maxQueues: number;
   maxNetworks: number;
+  /** Flow rules per network (ReplaceFlows and AddFlow beyond it: RESOURCE_EXHAUSTED). */
+  maxFlowsPerNetwork: number;
 }
 
 export interface NetworkSpec {
@@ -157,7 +160,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
         throw precondition(`network ${name} still has ${users.length} port(s): ${users.slice(0, 5).join(', ')}${users.length > 5 ? ', …' : ''}; delete them first`);
       }
       await this.dp.deleteNetwork(name);
-      await this.keeper.commit({ ...this.keeper.state, networks: this.keeper.state.networks.filter((x) => x.name !== name) });
+      // Its flow rules go with it (the data plane freed its table).
+      await this.keeper.commit(withoutNetworkFlows({ ...this.keeper.state, networks: this.keeper.state.networks.filter((x) => x.name !== name) }, name));
       this.log.info({ network: name }, 'network deleted');
     });
   }

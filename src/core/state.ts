@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The desired state the daemon persists and replays: what users asked for
 // (and what was allocated for them), never runtime status.
+import type { FlowSpec } from './flows/flow-spec.js';
 
 export interface NetworkRecord {
   name: string;
@@ -43,10 +44,23 @@ export interface HugepageRecord {
   gid?: number;
 }
 
+/** A flow rule as asked for (canonical spec, see core/flows/flow-spec.ts). */
+export interface FlowRecord {
+  id: number;
+  network: string;
+  spec: FlowSpec;
+}
+
 export interface DesiredState {
   networks: NetworkRecord[];
   ports: PortRecord[];
   hugepages: HugepageRecord[];
+  /** Absent in state files written before flow rules. */
+  flows?: FlowRecord[];
+  /** Networks whose table-miss action is drop (default: normal switching). */
+  flowMissDrop?: string[];
+  /** Flow ids are never reused, so a deleted id cannot come back as another rule. */
+  nextFlowId?: number;
 }
 
 export function emptyState(): DesiredState {

@@ -35,7 +35,7 @@ export function defaultConfig(): DaemonConfig {
     metrics: { enabled: true, listen: '127.0.0.1:9464' },
     // DPDK 22.11's vhost library watches at most 1024 fds, listening sockets
     // and guest connections alike: 500 server-mode ports can all have a guest.
-    limits: { maxPorts: 500, maxQueues: 8, maxNetworks: 256 },
+    limits: { maxPorts: 500, maxQueues: 8, maxNetworks: 256, maxFlowsPerNetwork: 10_000 },
     macPrefix: '02:fa:57',
     macPoolSize: 0xffffff,
     removePortDirsOnStop: false,
@@ -101,6 +101,7 @@ function applyFlat(c: DaemonConfig, s: Source): DaemonConfig {
     out.dataplane.hugepages = h;
   }
   if (str('max-ports')) out.limits.maxPorts = num('max-ports', str('max-ports')!);
+  if (str('max-flows')) out.limits.maxFlowsPerNetwork = num('max-flows', str('max-flows')!);
   if (str('mac-pool-size')) out.macPoolSize = num('mac-pool-size', str('mac-pool-size')!);
   if (s['reset-state'] === true || s['reset-state'] === '1') out.resetState = true;
   if (s['remove-port-dirs-on-stop'] === true || s['remove-port-dirs-on-stop'] === '1') out.removePortDirsOnStop = true;
@@ -108,7 +109,7 @@ function applyFlat(c: DaemonConfig, s: Source): DaemonConfig {
 }
 
 const KEYS = ['grpc-socket', 'grpc-tcp', 'state-dir', 'socket-root', 'file-prefix', 'metrics', 'log-level', 'default-network', 'hugepage-root', 'allow-grow-pool', 'main-cpu',
-  'worker-cpus', 'memory-mb', 'hugepages', 'max-ports', 'mac-pool-size', 'reset-state', 'remove-port-dirs-on-stop'] as const;
+  'worker-cpus', 'memory-mb', 'hugepages', 'max-ports', 'max-flows', 'mac-pool-size', 'reset-state', 'remove-port-dirs-on-stop'] as const;
 const BOOLEAN = new Set(['reset-state', 'remove-port-dirs-on-stop', 'allow-grow-pool']);
 
 export const USAGE = `usage: fastpathd [--config FILE] ${KEYS.map((k) => (BOOLEAN.has(k) ? `[--${k}]` : `[--${k} V]`)).join(' ')}

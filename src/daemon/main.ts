@@ -11,6 +11,7 @@ import { pino, type Logger } from 'pino';
 import { ApiServer } from '../api/server.js';
 import { HugepageManager } from '../core/hugepages/manager.js';
 import { MacPool } from '../core/mac-pool.js';
+import { FlowManager } from '../core/flows/flow-manager.js';
 import { Orchestrator } from '../core/orchestrator.js';
 import { emptyState, type DesiredState } from '../core/state.js';
 import { StateKeeper } from '../core/state-keeper.js';
@@ -89,17 +90,20 @@ async function serve(
       return r ? { hostPath: r.mountPath, sizeMib: r.record.sizeMib } : undefined;
     });
   const replayed = await orch.replay();
+  // Flow rules name ports: their tables go in after the ports, before forwarding.
+  const flows = new FlowManager(dp, keeper, config.limits.maxFlowsPerNetwork, log);
+  const flowsReplayed = await flows.replay();
   if (firstStart && config.defaultNetwork) {
     // So that `fpctl port add web0` works on a new machine. Only on the very
     // first start: a user who deletes it does not get it back.
     await orch.createNetwork({ name: config.defaultNetwork });
   }
   await dp.setForwarding(true);
-  log.info({ step: 'replay', ...replayed }, 'state replayed; forwarding enabled');
+  log.info({ step: 'replay', ...replayed, flowTables: flowsReplayed.tables, flows: flowsReplayed.flows, failedFlowTables: flowsReplayed.failed }, 'state replayed; forwarding enabled');
 
   // API
   const metrics = config.metrics.enabled ? new Metrics(dp) : undefined;
-  const api = new ApiServer(dp, orch, hp, { version: VERSION, startedAt: Date.now(), exceptionPath: 'none' }, log,
+  const api = new ApiServer(dp, orch, hp, flows, { version: VERSION, startedAt: Date.now(), exceptionPath: 'none' }, log,
     metrics ? (m, code, s) => metrics.observeCall(m, code, s) : undefined);
   const bound = await api.listen({ unixSocket: config.grpc.socket, socketMode: config.grpc.socketMode, ...(config.grpc.tcp ? { tcp: config.grpc.tcp } : {}) });
   let metricsAt: string | undefined;

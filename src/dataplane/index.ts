@@ -8,7 +8,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { defaultDataplaneConfig, type DataplaneConfig } from './config.js';
 import { planEal, readHugepages, type EalPlan } from './eal-args.js';
 import { DataplaneError, fromNative } from './errors.js';
-import { loadAddon, type NativeAddon, type NativeEvent, type NativeStats } from './native.js';
+import { loadAddon, type NativeAddon, type NativeEvent, type NativeFlowRule, type NativeFlowStats, type NativeStats } from './native.js';
 import {
   cleanupPortDir, finishServerSocket, preparePortDir, resolvePortSpec, validateName,
   type PortSpec, type ResolvedPort,
@@ -20,6 +20,8 @@ export type { DataplaneConfig } from './config.js';
 export { defaultDataplaneConfig } from './config.js';
 export type { PortSpec, ResolvedPort, PortMode, PortType } from './port-spec.js';
 export { resolvePortSpec, validateName, SUN_PATH_MAX } from './port-spec.js';
+export { FLOW_FIELD, FLOW_VERDICT, FLOW_VLAN_OP } from './native.js';
+export type { NativeFlowRule, NativeFlowStats } from './native.js';
 
 export interface LinkEvent {
   port: string;
@@ -202,6 +204,20 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
   async stats(): Promise<DataplaneStats> {
     const raw = await this.call((a) => a.stats());
     return convertStats(this.addon!, raw);
+  }
+
+  /**
+   * Replace a network's flow rules at once (no rules and no miss drop:
+   * plain L2 switching). Rules name ports; the data plane re-resolves them
+   * whenever a named port comes or goes.
+   */
+  async setFlowTable(network: string, missDrop: boolean, rules: NativeFlowRule[]): Promise<void> {
+    await this.call((a) => a.setFlowTable(network, missDrop, rules));
+  }
+
+  /** Counters by rule id; id 0 is the table miss. */
+  async flowStats(network: string): Promise<NativeFlowStats> {
+    return this.call((a) => a.flowStats(network));
   }
 
   private requireRunning(): void {

@@ -56,6 +56,47 @@ export interface NativeStats {
   workers: Array<{ lcore: number; counters: BigUint64Array }>; // workerCounterNames()
 }
 
+/** One flow rule as the C side takes it (struct fp_flow_rule). */
+export interface NativeFlowRule {
+  id: number;
+  priority: number;
+  match: {
+    fields: number; // FLOW_FIELD bits
+    inPort?: string;
+    dlSrc?: Uint8Array; dlSrcMask?: Uint8Array;
+    dlDst?: Uint8Array; dlDstMask?: Uint8Array;
+    vlan?: number;
+    dlType?: number;
+    nwSrc?: Uint8Array; nwSrcLen?: number;
+    nwDst?: Uint8Array; nwDstLen?: number;
+    nwProto?: number;
+    tpSrcLo?: number; tpSrcHi?: number; tpDstLo?: number; tpDstHi?: number;
+    tcpFlags?: number; tcpFlagsMask?: number;
+  };
+  actions: {
+    verdict: number; // FLOW_VERDICT
+    vlanOp?: number; // FLOW_VLAN_OP
+    pushVlan?: number;
+    dstMac?: Uint8Array;
+    outputs?: string[];
+  };
+}
+
+/** enum fp_flow_field, enum fp_flow_verdict, enum fp_flow_vlan_op (native/include/fp/fp.h). */
+export const FLOW_FIELD = {
+  inPort: 1 << 0, dlSrc: 1 << 1, dlDst: 1 << 2, vlan: 1 << 3, dlType: 1 << 4, nwSrc: 1 << 5,
+  nwDst: 1 << 6, nwProto: 1 << 7, tpSrc: 1 << 8, tpDst: 1 << 9, tcpFlags: 1 << 10,
+} as const;
+export const FLOW_VERDICT = { normal: 0, drop: 1, output: 2, flood: 3 } as const;
+export const FLOW_VLAN_OP = { keep: 0, push: 1, pop: 2 } as const;
+
+/** Entry 0 is the table miss (id 0); the others follow the rules' order. */
+export interface NativeFlowStats {
+  ids: Uint32Array;
+  packets: BigUint64Array;
+  bytes: BigUint64Array;
+}
+
 export interface NativeAddon {
   start(argv: string[], opts: NativeStartOptions, onEvent: (ev: NativeEvent) => void): Promise<void>;
   stop(): Promise<void>;
@@ -66,13 +107,15 @@ export interface NativeAddon {
   addPort(conf: NativePortConf): Promise<void>;
   removePort(name: string): Promise<void>;
   stats(): Promise<NativeStats>;
+  setFlowTable(network: string, missDrop: boolean, rules: NativeFlowRule[]): Promise<void>;
+  flowStats(network: string): Promise<NativeFlowStats>;
   portCounterNames(): string[];
   workerCounterNames(): string[];
 }
 
 export const NATIVE_FUNCTIONS: ReadonlyArray<keyof NativeAddon> = [
   'start', 'stop', 'info', 'setForwarding', 'createNetwork', 'deleteNetwork',
-  'addPort', 'removePort', 'stats', 'portCounterNames', 'workerCounterNames',
+  'addPort', 'removePort', 'stats', 'setFlowTable', 'flowStats', 'portCounterNames', 'workerCounterNames',
 ];
 
 const here = dirname(fileURLToPath(import.meta.url));

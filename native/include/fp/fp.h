@@ -125,6 +125,99 @@ int fp_network_delete(const char *name, char *err);
 int fp_port_add(const struct fp_port_conf *conf, char *err);
 int fp_port_remove(const char *name, char *err);
 
+/*
+ * Flow rules: a per-network table consulted before L2 switching. The whole
+ * rule set of a network is replaced at once (prepare a new classifier,
+ * publish it, free the old after a grace period); per-rule counters follow
+ * rules by id across replacements. Port names in rules are resolved when the
+ * table is built and again whenever a named port is added or removed: an
+ * in_port that does not exist never matches, an output to a missing port is
+ * skipped.
+ */
+#define FP_FLOW_MAX_OUTPUTS 8
+
+/* Which fields of fp_flow_match are set (the others are wildcards). */
+enum fp_flow_field {
+	FP_FLOW_F_IN_PORT = 1u << 0,
+	FP_FLOW_F_DL_SRC = 1u << 1,
+	FP_FLOW_F_DL_DST = 1u << 2,
+	FP_FLOW_F_VLAN = 1u << 3,
+	FP_FLOW_F_DL_TYPE = 1u << 4,
+	FP_FLOW_F_NW_SRC = 1u << 5,
+	FP_FLOW_F_NW_DST = 1u << 6,
+	FP_FLOW_F_NW_PROTO = 1u << 7,
+	FP_FLOW_F_TP_SRC = 1u << 8,
+	FP_FLOW_F_TP_DST = 1u << 9,
+	FP_FLOW_F_TCP_FLAGS = 1u << 10,
+};
+
+struct fp_flow_match {
+	uint32_t fields;            /* enum fp_flow_field bits */
+	char in_port[FP_NAME_MAX];
+	uint8_t dl_src[6], dl_src_mask[6];
+	uint8_t dl_dst[6], dl_dst_mask[6];
+	uint16_t vlan;              /* 0: untagged, 1..4094 */
+	uint16_t dl_type;
+	/* IPv4 in the first 4 bytes (then dl_type is 0x0800), else IPv6. */
+	uint8_t nw_src[16], nw_dst[16];
+	uint8_t nw_src_len, nw_dst_len; /* prefix lengths */
+	uint8_t nw_proto;
+	uint16_t tp_src_lo, tp_src_hi, tp_dst_lo, tp_dst_hi; /* inclusive */
+	uint16_t tcp_flags, tcp_flags_mask;
+};
+
+/* What a matching packet becomes: optional rewrites, then one verdict. */
+enum fp_flow_verdict {
+	FP_FLOW_NORMAL = 0, /* L2 switching */
+	FP_FLOW_DROP,
+	FP_FLOW_OUTPUT,     /* to every port in `outputs` */
+	FP_FLOW_FLOOD,      /* every other port of the network (and VLAN) */
+};
+
+enum fp_flow_vlan_op { FP_FLOW_VLAN_KEEP = 0, FP_FLOW_VLAN_PUSH, FP_FLOW_VLAN_POP };
+
+struct fp_flow_actions {
+	uint8_t verdict;           /* enum fp_flow_verdict */
+	uint8_t vlan_op;           /* enum fp_flow_vlan_op */
+	uint16_t push_vlan;        /* FP_FLOW_VLAN_PUSH: 1..4094 */
+	uint8_t set_dst;           /* rewrite the destination MAC */
+	uint8_t dst_mac[6];
+	uint8_t n_outputs;         /* FP_FLOW_OUTPUT: 1..FP_FLOW_MAX_OUTPUTS */
+	char outputs[FP_FLOW_MAX_OUTPUTS][FP_NAME_MAX];
+};
+
+struct fp_flow_rule {
+	uint32_t id;       /* stable across replacements; counters follow it */
+	uint32_t priority; /* 0..65535, higher wins */
+	struct fp_flow_match match;
+	struct fp_flow_actions actions;
+};
+
+struct fp_flow_table_conf {
+	char network[FP_NAME_MAX];
+	uint8_t miss_drop;  /* no rule matched: 0 = normal switching, 1 = drop */
+	uint32_t n_rules;
+	const struct fp_flow_rule *rules;
+};
+
+struct fp_flow_counter {
+	uint32_t id;        /* 0: the table-miss counter */
+	uint64_t packets;
+	uint64_t bytes;
+};
+
+struct fp_flow_stats {
+	uint32_t n;                        /* n_rules + 1 */
+	struct fp_flow_counter *counters;  /* [0] = miss, then rules in table order */
+};
+
+/* Replace a network's rule set (n_rules == 0 and !miss_drop removes the
+ * table). Nothing changes when it fails. */
+int fp_flow_table_set(const struct fp_flow_table_conf *conf, char *err);
+/* Counters of a network's rules; release with fp_flow_stats_free. */
+int fp_flow_stats_read(const char *network, struct fp_flow_stats *out, char *err);
+void fp_flow_stats_free(struct fp_flow_stats *s);
+
 /* Fills *out; release with fp_stats_free. */
 int fp_stats_read(struct fp_stats *out, char *err);
 void fp_stats_free(struct fp_stats *s);

@@ -24,6 +24,7 @@
 	X(vlan, "ingress: tagged frame on an access port, or VLAN id 4095")           \
 	X(hairpin, "ingress: destination was learned on the ingress port")            \
 	X(no_dest, "ingress: flood with no other port in the network/VLAN")           \
+	X(flow, "ingress: a flow rule, or the network's table-miss action, said drop") \
 	X(link_down, "egress: destination port has no connected guest")              \
 	X(tx_full, "egress: guest ring full or queue not enabled")                    \
 	X(no_mbuf, "egress: no mbuf left to copy a frame for VLAN tagging")

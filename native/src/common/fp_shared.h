@@ -32,6 +32,8 @@
 
 #include "fp/fp.h"
 
+struct fp_flow_table;
+
 #define FP_MAX_PORTS 1024
 #define FP_MAX_NETS 256
 #define FP_MAX_RXQ_PER_WORKER (FP_MAX_PORTS * 2)
@@ -120,6 +122,7 @@ struct fp_snapshot {
 	struct fp_port *port[FP_MAX_PORTS];
 	struct fp_network *net[FP_MAX_NETS];
 	struct fp_flood *flood[FP_MAX_NETS];
+	struct fp_flow_table *flows[FP_MAX_NETS]; /* NULL: plain L2 switching */
 	struct fp_worker_rx worker[FP_MAX_WORKERS];
 };
 

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 
+#include "../common/fp_flow.h"
 #include "../common/fp_globals.h"
 #include "../common/fp_worker_local.h"
 
@@ -30,6 +31,8 @@ struct fp_ctl {
 	uint16_t port_gen[FP_MAX_PORTS];
 	struct fp_network *nets[FP_MAX_NETS];
 	uint16_t net_gen;
+	struct fp_flow_table *flows[FP_MAX_NETS]; /* by network id; NULL: none */
+	uint32_t flow_gen;
 	struct fp_worker_local *wl[FP_MAX_WORKERS];
 	uint32_t rxq_load[FP_MAX_WORKERS];   /* rx queues assigned per worker */
 	uint8_t forwarding;
@@ -77,11 +80,20 @@ int fp_ethdev_open(struct fp_port *p, const struct fp_port_conf *c, char *err);
 void fp_ethdev_close(struct fp_port *p);
 void fp_ethdev_poll_links(void);
 
+/* Flow tables. @pre called on fp-ctl. */
+struct rte_acl_ctx *fp_flow_acl_build(const struct fp_flow_rule *rules, const uint16_t *in_slot,
+				      uint32_t n, uint32_t gen, char *err);
+void fp_flow_table_free(struct fp_flow_table *t);
+/* Re-resolve network net's rules if they name this port (added or removed). */
+int fp_flow_port_changed(uint16_t net, const char *name, char *err);
+
 /* Commands, run on fp-ctl through fp_ctl_call. */
 int fp_cmd_network_create(void *arg, char *err);
 int fp_cmd_network_delete(void *arg, char *err);
 int fp_cmd_port_add(void *arg, char *err);
 int fp_cmd_port_remove(void *arg, char *err);
 int fp_cmd_stats(void *arg, char *err);
+int fp_cmd_flow_table_set(void *arg, char *err);
+int fp_cmd_flow_stats(void *arg, char *err);
 
 #endif

@@ -164,14 +164,18 @@ fp_cmd_network_create(void *arg, char *err)
 static int
 fp_network_destroy(struct fp_network *n, char *err)
 {
+	struct fp_flow_table *ft = fp_c.flows[n->id];
 	int rc;
 
 	fp_c.nets[n->id] = NULL;
+	fp_c.flows[n->id] = NULL;
 	rc = fp_snapshot_publish(err);
 	if (rc != 0) {
 		fp_c.nets[n->id] = n; /* still published: keep it */
+		fp_c.flows[n->id] = ft;
 		return rc;
 	}
+	fp_flow_table_free(ft);
 	fp_network_free(n);
 	return 0;
 }

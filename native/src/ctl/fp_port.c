@@ -219,6 +219,20 @@ fp_port_set_slot(unsigned slot, struct fp_port *p)
 	pthread_mutex_unlock(&fp_c.ports_lock);
 }
 
+/*
+ * Flow rules name ports: re-resolve them now that p came or went. A failure
+ * (out of memory) leaves the previous resolution in place, which is logged:
+ * the port change itself has already happened.
+ */
+static void
+fp_port_flows_refresh(const struct fp_port *p)
+{
+	char err[FP_ERR_LEN];
+
+	if (fp_flow_port_changed(p->net, p->name, err) != 0)
+		RTE_LOG(ERR, USER1, "flow rules of port %s not re-resolved: %s\n", p->name, err);
+}
+
 int
 fp_cmd_port_add(void *arg, char *err)
 {
@@ -263,6 +277,8 @@ fp_cmd_port_add(void *arg, char *err)
 		rc = fp_ethdev_open(p, c, err);
 		if (rc == 0)
 			rc = fp_snapshot_publish(err);
+		if (rc == 0)
+			fp_port_flows_refresh(p);
 		if (rc != 0) {
 			if (p->eth_port != UINT16_MAX && rte_eth_dev_is_valid_port(p->eth_port))
 				fp_ethdev_close(p);
@@ -297,6 +313,7 @@ fp_cmd_port_add(void *arg, char *err)
 	rc = fp_snapshot_publish(err);
 	if (rc != 0)
 		goto fail;
+	fp_port_flows_refresh(p);
 	return 0;
 fail:
 	pthread_mutex_lock(&fp_c.ports_lock);
@@ -336,6 +353,7 @@ fp_port_destroy(struct fp_port *p, char *err)
 	fp_port_set_slot(p->slot, NULL);
 	fp_port_release_rxqs(p);
 	fp_network_forget_port(fp_c.nets[p->net], p->token);
+	fp_port_flows_refresh(p);
 	rte_free(p);
 	return 0;
 }

@@ -35,6 +35,8 @@ fp_snapshot_build(struct fp_snapshot *s)
 	s->forwarding = fp_c.forwarding;
 	for (unsigned i = 0; i < FP_MAX_NETS; i++)
 		s->net[i] = fp_c.nets[i];
+	for (unsigned i = 0; i < FP_MAX_NETS; i++)
+		s->flows[i] = fp_c.flows[i];
 	for (unsigned slot = 0; slot < FP_MAX_PORTS; slot++) {
 		struct fp_port *p = fp_c.ports[slot];
 

@@ -20,159 +20,13 @@
 
 #include "../common/fp_globals.h"
 #include "../common/fp_worker_local.h"
+#include "fp_flow_dp.h"
 #include "fp_l2.h"
+#include "fp_tx.h"
 #include "fp_worker.h"
 
 /* Re-confirm a learned source at most this often (in ticks, ~0.5 s). */
 #define FP_LEARN_REFRESH 64
-
-static inline void
-fp_count(struct fp_port *p, unsigned w, enum fp_port_counter c, uint64_t n)
-{
-	p->stats[w].v[c] += n;
-}
-
-static void
-fp_tx_flush(struct fp_worker_local *wl, struct fp_port *q)
-{
-	struct fp_txbuf *b = &wl->tx[q->slot];
-	uint16_t n = b->n, sent = 0, qp, txq;
-	uint64_t bytes = 0;
-	int vid;
-
-	if (n == 0)
-		return;
-	b->n = 0;
-	vid = __atomic_load_n(&q->vid, __ATOMIC_ACQUIRE);
-	if (unlikely(vid < 0)) {
-		fp_count(q, wl->idx, FP_PORT_DROP_link_down, n);
-		rte_pktmbuf_free_bulk(b->m, n);
-		return;
-	}
-	qp = __atomic_load_n(&q->queue_pairs, __ATOMIC_RELAXED);
-	txq = qp > 1 ? wl->idx % qp : 0;
-	if (q->kind == FP_PORT_ETHDEV) {
-		/* The PMD owns what it sent: count bytes first, free the rest. */
-		for (uint16_t i = 0; i < n; i++)
-			bytes += rte_pktmbuf_pkt_len(b->m[i]);
-		if (unlikely(fp_dp.n_workers > qp)) {
-			rte_spinlock_lock(&q->txlock[txq]);
-			sent = rte_eth_tx_burst(q->eth_port, txq, b->m, n);
-			rte_spinlock_unlock(&q->txlock[txq]);
-		} else {
-			sent = rte_eth_tx_burst(q->eth_port, txq, b->m, n);
-		}
-		for (uint16_t i = sent; i < n; i++)
-			bytes -= rte_pktmbuf_pkt_len(b->m[i]);
-		fp_count(q, wl->idx, FP_PORT_tx_packets, sent);
-		fp_count(q, wl->idx, FP_PORT_tx_bytes, bytes);
-		if (unlikely(sent < n)) {
-			fp_count(q, wl->idx, FP_PORT_DROP_tx_full, n - sent);
-			rte_pktmbuf_free_bulk(&b->m[sent], n - sent);
-		}
-		return;
-	}
-	if (unlikely(fp_dp.n_workers > qp)) {
-		rte_spinlock_lock(&q->txlock[txq]);
-		sent = rte_vhost_enqueue_burst(vid, txq * 2, b->m, n);
-		rte_spinlock_unlock(&q->txlock[txq]);
-	} else {
-		sent = rte_vhost_enqueue_burst(vid, txq * 2, b->m, n);
-	}
-	for (uint16_t i = 0; i < sent; i++)
-		bytes += rte_pktmbuf_pkt_len(b->m[i]);
-	fp_count(q, wl->idx, FP_PORT_tx_packets, sent);
-	fp_count(q, wl->idx, FP_PORT_tx_bytes, bytes);
-	if (unlikely(sent < n))
-		fp_count(q, wl->idx, FP_PORT_DROP_tx_full, n - sent);
-	/* The vhost library copies; the mbufs (possibly shared) are ours. */
-	rte_pktmbuf_free_bulk(b->m, n);
-}
-
-/*
- * Frames travel untagged inside the switch when they came in untagged;
- * egress fixes the tag only when the destination needs it different. That
- * costs a copy (the mbuf may be shared by a flood), which is fine off the
- * common untagged path.
- */
-static inline struct rte_mbuf *
-fp_vlan_fixup(struct fp_worker_local *wl, struct fp_port *q, struct rte_mbuf *m,
-	      uint16_t vid, int tagged)
-{
-	int strip = q->vlan != 0 && tagged;
-	int push = q->vlan == 0 && vid != 0 && !tagged;
-	struct rte_mbuf *c;
-
-	if (likely(!strip && !push))
-		return m;
-	c = rte_pktmbuf_copy(m, fp_dp.pool, 0, UINT32_MAX);
-	rte_pktmbuf_free(m);
-	if (unlikely(c == NULL)) {
-		fp_count(q, wl->idx, FP_PORT_DROP_no_mbuf, 1);
-		return NULL;
-	}
-	if (strip) {
-		rte_vlan_strip(c);
-	} else {
-		c->vlan_tci = vid;
-		if (rte_vlan_insert(&c) != 0) {
-			rte_pktmbuf_free(c);
-			fp_count(q, wl->idx, FP_PORT_DROP_no_mbuf, 1);
-			return NULL;
-		}
-	}
-	return c;
-}
-
-static inline void
-fp_tx_enqueue(struct fp_worker_local *wl, struct fp_port *q, struct rte_mbuf *m,
-	      uint16_t vid, int tagged)
-{
-	struct fp_txbuf *b = &wl->tx[q->slot];
-
-	m = fp_vlan_fixup(wl, q, m, vid, tagged);
-	if (unlikely(m == NULL))
-		return;
-	if (unlikely(b->n == FP_TXBUF))
-		fp_tx_flush(wl, q);
-	if (!b->dirty) {
-		b->dirty = 1;
-		wl->dirty[wl->n_dirty++] = q;
-	}
-	b->m[b->n++] = m;
-}
-
-static inline int
-fp_vlan_ok(const struct fp_port *q, uint16_t vid)
-{
-	return q->vlan == 0 || q->vlan == vid;
-}
-
-static void
-fp_flood(struct fp_worker_local *wl, const struct fp_snapshot *s,
-	 struct fp_port *in, struct rte_mbuf *m, uint16_t vid, int tagged)
-{
-	const struct fp_flood *fl = s->flood[in->net];
-	struct fp_port *out[FP_MAX_PORTS];
-	uint16_t n = 0;
-
-	for (uint16_t i = 0; fl != NULL && i < fl->n; i++) {
-		struct fp_port *q = fl->port[i];
-		/* A port with no guest is skipped, not counted as a drop. */
-		if (q != in && fp_vlan_ok(q, vid) &&
-		    __atomic_load_n(&q->vid, __ATOMIC_RELAXED) >= 0)
-			out[n++] = q;
-	}
-	if (n == 0) {
-		fp_count(in, wl->idx, FP_PORT_DROP_no_dest, 1);
-		rte_pktmbuf_free(m);
-		return;
-	}
-	if (n > 1)
-		rte_mbuf_refcnt_update(m, (int16_t)(n - 1));
-	for (uint16_t i = 0; i < n; i++)
-		fp_tx_enqueue(wl, out[i], m, vid, tagged);
-}
 
 static inline void
 fp_learn(struct fp_worker_local *wl, struct fp_network *net,
@@ -214,11 +68,34 @@ fp_emc_slot(struct fp_worker_local *wl, uint64_t key)
 	return &wl->emc[(key * 0x9e3779b97f4a7c15ULL) >> (64 - 10)];
 }
 
-static inline struct fp_port *
-fp_port_of_token(const struct fp_snapshot *s, uint32_t tok)
+/* Destinations that need the table, collected for one bulk lookup. */
+struct fp_l2_miss {
+	uint16_t n;
+	uint16_t idx[FP_BURST];
+	uint64_t key[FP_BURST];
+	const void *kp[FP_BURST];
+};
+
+/* Unicast destination from the exact-match cache, or queued for the table. */
+static inline void
+fp_l2_lookup(struct fp_worker_local *wl, const struct fp_network *net, uint32_t version,
+	     const uint8_t *eth, uint16_t vid, uint16_t i, uint32_t *tok, uint8_t *uc,
+	     struct fp_l2_miss *ms)
 {
-	struct fp_port *q = s->port[tok & (FP_MAX_PORTS - 1)];
-	return q != NULL && q->token == tok ? q : NULL; /* stale: port gone */
+	tok[i] = 0;
+	uc[i] = !fp_mac_is_group(eth);
+	if (uc[i]) {
+		uint64_t key = fp_mac_key(eth, vid);
+		const struct fp_emc_entry *c = fp_emc_slot(wl, key);
+
+		if (c->key == key && c->net == net->id && c->version == version) {
+			tok[i] = c->token;
+		} else {
+			ms->key[ms->n] = key;
+			ms->kp[ms->n] = &ms->key[ms->n];
+			ms->idx[ms->n++] = i;
+		}
+	}
 }
 
 static void
@@ -226,18 +103,17 @@ fp_switch_burst(struct fp_worker_local *wl, const struct fp_snapshot *s,
 		struct fp_port *in, struct rte_mbuf **pkts, uint16_t n, uint32_t tick)
 {
 	struct fp_network *net = s->net[in->net];
+	const struct fp_flow_table *ft = s->flows[in->net];
 	/* Read before any table lookup: see fp_network.version. */
 	uint32_t version = __atomic_load_n(&net->version, __ATOMIC_ACQUIRE);
-	uint64_t dkey[FP_BURST];
-	const void *dkp[FP_BURST];
+	struct fp_l2_miss ms;
 	int32_t pos[FP_BURST];
 	uint32_t tok[FP_BURST];
-	uint16_t miss[FP_BURST];
 	uint16_t vids[FP_BURST];
 	uint8_t tagged[FP_BURST], uc[FP_BURST];
-	uint16_t n_miss = 0;
 	uint64_t bytes = 0;
 
+	ms.n = 0;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const uint8_t *eth = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -262,20 +138,8 @@ fp_switch_burst(struct fp_worker_local *wl, const struct fp_snapshot *s,
 		tagged[i] = (uint8_t)t;
 		if (likely(!fp_mac_is_group(eth + 6)))
 			fp_learn(wl, net, in, fp_mac_key(eth + 6, (uint16_t)vid), tick);
-		tok[i] = 0;
-		uc[i] = !fp_mac_is_group(eth);
-		if (uc[i]) {
-			uint64_t key = fp_mac_key(eth, (uint16_t)vid);
-			const struct fp_emc_entry *c = fp_emc_slot(wl, key);
-
-			if (c->key == key && c->net == net->id && c->version == version) {
-				tok[i] = c->token;
-			} else {
-				dkey[n_miss] = key;
-				dkp[n_miss] = &dkey[n_miss];
-				miss[n_miss++] = i;
-			}
-		}
+		if (likely(ft == NULL))
+			fp_l2_lookup(wl, net, version, eth, (uint16_t)vid, i, tok, uc, &ms);
 		continue;
 drop:
 		rte_pktmbuf_free(m);
@@ -284,19 +148,30 @@ drop:
 	fp_count(in, wl->idx, FP_PORT_rx_packets, n);
 	fp_count(in, wl->idx, FP_PORT_rx_bytes, bytes);
 
-	if (n_miss > 0) {
-		rte_hash_lookup_bulk(net->mac, dkp, n_miss, pos);
-		for (uint16_t u = 0; u < n_miss; u++) {
+	if (unlikely(ft != NULL)) {
+		/* Flow rules first; what they leave to `normal` is switched below,
+		 * with the VLAN and destination MAC they may have rewritten. */
+		fp_flow_burst(wl, s, in, ft, pkts, n, vids, tagged);
+		for (uint16_t i = 0; i < n; i++)
+			if (pkts[i] != NULL)
+				fp_l2_lookup(wl, net, version,
+					     rte_pktmbuf_mtod(pkts[i], const uint8_t *), vids[i],
+					     i, tok, uc, &ms);
+	}
+
+	if (ms.n > 0) {
+		rte_hash_lookup_bulk(net->mac, ms.kp, ms.n, pos);
+		for (uint16_t u = 0; u < ms.n; u++) {
 			struct fp_emc_entry *c;
 
 			if (pos[u] < 0)
 				continue; /* unknown: flood, and do not cache */
-			tok[miss[u]] = __atomic_load_n(&net->entries[pos[u]].token,
-						       __ATOMIC_RELAXED);
-			c = fp_emc_slot(wl, dkey[u]);
-			c->key = dkey[u];
+			tok[ms.idx[u]] = __atomic_load_n(&net->entries[pos[u]].token,
+							 __ATOMIC_RELAXED);
+			c = fp_emc_slot(wl, ms.key[u]);
+			c->key = ms.key[u];
 			c->net = net->id;
-			c->token = tok[miss[u]];
+			c->token = tok[ms.idx[u]];
 			c->version = version;
 		}
 	}
@@ -321,17 +196,6 @@ drop:
 			fp_tx_enqueue(wl, q, m, vids[i], tagged[i]);
 		}
 	}
-}
-
-/* Flush every destination touched since the last flush. */
-static inline void
-fp_tx_flush_all(struct fp_worker_local *wl)
-{
-	for (uint16_t i = 0; i < wl->n_dirty; i++) {
-		fp_tx_flush(wl, wl->dirty[i]);
-		wl->tx[wl->dirty[i]->slot].dirty = 0;
-	}
-	wl->n_dirty = 0;
 }
 
 /* One rx burst, switched and sent: what a "busy" poll costs. */

@@ -3,6 +3,7 @@
 import type { CommandSpec } from '../command.js';
 import { attach } from './attach.js';
 import { events } from './events.js';
+import { flowAdd, flowDel, flowDump, flowMiss, flowReplace } from './flow.js';
 import { hugepagesList, hugepagesPool, hugepagesRelease, hugepagesReserve } from './hugepages.js';
 import { info } from './info.js';
 import { networkAdd, networkDel, networkList } from './network.js';
@@ -12,6 +13,7 @@ import { stats } from './stats.js';
 export const COMMANDS: CommandSpec[] = [
   networkAdd, networkDel, networkList,
   portAdd, portDel, portList, portShow,
+  flowAdd, flowDel, flowDump, flowReplace, flowMiss,
   attach, events, stats, info,
   hugepagesPool, hugepagesReserve, hugepagesRelease, hugepagesList,
 ];

@@ -8,7 +8,7 @@ export const stats: CommandSpec = {
   words: ['stats'],
   args: ['[<port>]'],
   summary: 'packet and byte counters and drops (total and by reason) of one port or all',
-  details: 'Drop reasons: runt, vlan, hairpin, no_dest (ingress); link_down, tx_full, no_mbuf (egress).\n'
+  details: 'Drop reasons: runt, vlan, hairpin, no_dest, flow (ingress); link_down, tx_full, no_mbuf (egress).\n'
     + 'RX counts frames the switch received from the guest, TX frames it delivered to the guest.',
   async run(ctx, [name]) {
     const c = ctx.client;

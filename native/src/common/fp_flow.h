@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Flow tables shared by fp-ctl (builds them) and the workers (classify with
+ * them). A table is immutable once published, like the snapshot that points
+ * at it: fp-ctl replaces a network's table by publishing a snapshot with the
+ * new one and frees the old after an RCU grace period. Only the per-worker
+ * counter rows change while published (each by its own worker).
+ */
+#ifndef FP_FLOW_H
+#define FP_FLOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+
+#include "fp/fp.h"
+
+/*
+ * What the classifier reads for each packet, in network byte order (rte_acl
+ * compares multi-byte input as big-endian). rte_acl consumes the first field
+ * as one byte, then whole 4-byte groups: each group below is one "input".
+ * The Ethernet addresses sit exactly as in the frame, so the worker copies
+ * 12 bytes.
+ */
+struct fp_flow_key {
+	uint8_t proto;       /*  0: in 0  IP protocol (0 when not IP) */
+	uint8_t pad0[3];
+	uint16_t dl_type;    /*  4: in 1  ethertype after the VLAN tag */
+	uint16_t in_port;    /*  6: in 1  ingress port slot */
+	uint16_t vlan;       /*  8: in 2  VLAN id (access ports: theirs) */
+	uint16_t tcp_flags;  /* 10: in 2  low 12 bits of TCP's flags word */
+	uint8_t dl_dst[6];   /* 12: in 3 (bytes 0-3), in 4 (bytes 4-5) */
+	uint8_t dl_src[6];   /* 18: in 4 (bytes 0-1), in 5 (bytes 2-5) */
+	uint32_t nw_src[4];  /* 24: in 6..9  IPv4 in [0], IPv6 in all four */
+	uint32_t nw_dst[4];  /* 40: in 10..13 */
+	uint16_t tp_src;     /* 56: in 14 */
+	uint16_t tp_dst;     /* 58: in 14 */
+	uint32_t pad1;
+} __rte_aligned(64);
+
+/* The classifier's fields, in key order. */
+enum fp_flow_acl_field {
+	FP_AF_PROTO,
+	FP_AF_DL_TYPE,
+	FP_AF_IN_PORT,
+	FP_AF_VLAN,
+	FP_AF_TCP_FLAGS,
+	FP_AF_DST_HI,  /* dl_dst bytes 0-3 */
+	FP_AF_DST_LO,  /* dl_dst bytes 4-5 */
+	FP_AF_SRC_HI,  /* dl_src bytes 0-1 */
+	FP_AF_SRC_LO,  /* dl_src bytes 2-5 */
+	FP_AF_NW_SRC0, FP_AF_NW_SRC1, FP_AF_NW_SRC2, FP_AF_NW_SRC3,
+	FP_AF_NW_DST0, FP_AF_NW_DST1, FP_AF_NW_DST2, FP_AF_NW_DST3,
+	FP_AF_TP_SRC,
+	FP_AF_TP_DST,
+	FP_AF_MAX
+};
+
+/* What a worker needs to apply a rule: resolved, compact. */
+struct fp_flow_action_dp {
+	uint8_t verdict;  /* enum fp_flow_verdict */
+	uint8_t vlan_op;  /* enum fp_flow_vlan_op */
+	uint16_t push_vlan;
+	uint8_t set_dst;
+	uint8_t dst_mac[6];
+	uint8_t n_out;    /* outputs that exist right now */
+	uint32_t out_token[FP_FLOW_MAX_OUTPUTS]; /* port tokens, as MAC entries */
+};
+
+struct fp_flow_count {
+	uint64_t packets;
+	uint64_t bytes;
+};
+
+/* Indexed like the rules, plus [0] for the table miss. */
+struct fp_flow_count_row {
+	struct fp_flow_count *c; /* n_rules + 1; worker w: w, ctl: r */
+};
+
+struct fp_flow_table {
+	/* Immutable once published (fp-ctl writes before publication). */
+	struct rte_acl_ctx *acl;        /* NULL when there are no rules */
+	uint32_t n_rules;
+	uint8_t miss_drop;
+	struct fp_flow_action_dp *act;  /* [1..n_rules]; userdata i -> act[i] */
+	struct fp_flow_count_row row[FP_MAX_WORKERS];
+
+	/* fp-ctl only. */
+	uint32_t gen;                   /* names the ACL context */
+	struct fp_flow_rule *conf;      /* [1..n_rules]: the rules as given */
+	struct fp_flow_count *base;     /* [0..n_rules]: counts of earlier tables */
+};
+
+#endif

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Egress helpers of the worker: per-destination tx batches, VLAN fix-up on
+ * egress, flooding. Static inline, included by the worker's translation
+ * unit only (the flow path and L2 switching share them without calls).
+ * @pre worker lcore.
+ */
+#ifndef FP_TX_H
+#define FP_TX_H
+
+#include <stdint.h>
+
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_vhost.h>
+
+#include "../common/fp_globals.h"
+#include "../common/fp_worker_local.h"
+
+static inline void
+fp_count(struct fp_port *p, unsigned w, enum fp_port_counter c, uint64_t n)
+{
+	p->stats[w].v[c] += n;
+}
+
+static void
+fp_tx_flush(struct fp_worker_local *wl, struct fp_port *q)
+{
+	struct fp_txbuf *b = &wl->tx[q->slot];
+	uint16_t n = b->n, sent = 0, qp, txq;
+	uint64_t bytes = 0;
+	int vid;
+
+	if (n == 0)
+		return;
+	b->n = 0;
+	vid = __atomic_load_n(&q->vid, __ATOMIC_ACQUIRE);
+	if (unlikely(vid < 0)) {
+		fp_count(q, wl->idx, FP_PORT_DROP_link_down, n);
+		rte_pktmbuf_free_bulk(b->m, n);
+		return;
+	}
+	qp = __atomic_load_n(&q->queue_pairs, __ATOMIC_RELAXED);
+	txq = qp > 1 ? wl->idx % qp : 0;
+	if (q->kind == FP_PORT_ETHDEV) {
+		/* The PMD owns what it sent: count bytes first, free the rest. */
+		for (uint16_t i = 0; i < n; i++)
+			bytes += rte_pktmbuf_pkt_len(b->m[i]);
+		if (unlikely(fp_dp.n_workers > qp)) {
+			rte_spinlock_lock(&q->txlock[txq]);
+			sent = rte_eth_tx_burst(q->eth_port, txq, b->m, n);
+			rte_spinlock_unlock(&q->txlock[txq]);
+		} else {
+			sent = rte_eth_tx_burst(q->eth_port, txq, b->m, n);
+		}
+		for (uint16_t i = sent; i < n; i++)
+			bytes -= rte_pktmbuf_pkt_len(b->m[i]);
+		fp_count(q, wl->idx, FP_PORT_tx_packets, sent);
+		fp_count(q, wl->idx, FP_PORT_tx_bytes, bytes);
+		if (unlikely(sent < n)) {
+			fp_count(q, wl->idx, FP_PORT_DROP_tx_full, n - sent);
+			rte_pktmbuf_free_bulk(&b->m[sent], n - sent);
+		}
+		return;
+	}
+	if (unlikely(fp_dp.n_workers > qp)) {
+		rte_spinlock_lock(&q->txlock[txq]);
+		sent = rte_vhost_enqueue_burst(vid, txq * 2, b->m, n);
+		rte_spinlock_unlock(&q->txlock[txq]);
+	} else {
+		sent = rte_vhost_enqueue_burst(vid, txq * 2, b->m, n);
+	}
+	for (uint16_t i = 0; i < sent; i++)
+		bytes += rte_pktmbuf_pkt_len(b->m[i]);
+	fp_count(q, wl->idx, FP_PORT_tx_packets, sent);
+	fp_count(q, wl->idx, FP_PORT_tx_bytes, bytes);
+	if (unlikely(sent < n))
+		fp_count(q, wl->idx, FP_PORT_DROP_tx_full, n - sent);
+	/* The vhost library copies; the mbufs (possibly shared) are ours. */
+	rte_pktmbuf_free_bulk(b->m, n);
+}
+
+/*
+ * Frames travel untagged inside the switch when they came in untagged;
+ * egress fixes the tag only when the destination needs it different. That
+ * costs a copy (the mbuf may be shared by a flood), which is fine off the
+ * common untagged path.
+ */
+static inline struct rte_mbuf *
+fp_vlan_fixup(struct fp_worker_local *wl, struct fp_port *q, struct rte_mbuf *m,
+	      uint16_t vid, int tagged)
+{
+	int strip = q->vlan != 0 && tagged;
+	int push = q->vlan == 0 && vid != 0 && !tagged;
+	struct rte_mbuf *c;
+
+	if (likely(!strip && !push))
+		return m;
+	c = rte_pktmbuf_copy(m, fp_dp.pool, 0, UINT32_MAX);
+	rte_pktmbuf_free(m);
+	if (unlikely(c == NULL)) {
+		fp_count(q, wl->idx, FP_PORT_DROP_no_mbuf, 1);
+		return NULL;
+	}
+	if (strip) {
+		rte_vlan_strip(c);
+	} else {
+		c->vlan_tci = vid;
+		if (rte_vlan_insert(&c) != 0) {
+			rte_pktmbuf_free(c);
+			fp_count(q, wl->idx, FP_PORT_DROP_no_mbuf, 1);
+			return NULL;
+		}
+	}
+	return c;
+}
+
+static inline void
+fp_tx_enqueue(struct fp_worker_local *wl, struct fp_port *q, struct rte_mbuf *m,
+	      uint16_t vid, int tagged)
+{
+	struct fp_txbuf *b = &wl->tx[q->slot];
+
+	m = fp_vlan_fixup(wl, q, m, vid, tagged);
+	if (unlikely(m == NULL))
+		return;
+	if (unlikely(b->n == FP_TXBUF))
+		fp_tx_flush(wl, q);
+	if (!b->dirty) {
+		b->dirty = 1;
+		wl->dirty[wl->n_dirty++] = q;
+	}
+	b->m[b->n++] = m;
+}
+
+static inline int
+fp_vlan_ok(const struct fp_port *q, uint16_t vid)
+{
+	return q->vlan == 0 || q->vlan == vid;
+}
+
+static void
+fp_flood(struct fp_worker_local *wl, const struct fp_snapshot *s,
+	 struct fp_port *in, struct rte_mbuf *m, uint16_t vid, int tagged)
+{
+	const struct fp_flood *fl = s->flood[in->net];
+	struct fp_port *out[FP_MAX_PORTS];
+	uint16_t n = 0;
+
+	for (uint16_t i = 0; fl != NULL && i < fl->n; i++) {
+		struct fp_port *q = fl->port[i];
+		/* A port with no guest is skipped, not counted as a drop. */
+		if (q != in && fp_vlan_ok(q, vid) &&
+		    __atomic_load_n(&q->vid, __ATOMIC_RELAXED) >= 0)
+			out[n++] = q;
+	}
+	if (n == 0) {
+		fp_count(in, wl->idx, FP_PORT_DROP_no_dest, 1);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (n > 1)
+		rte_mbuf_refcnt_update(m, (int16_t)(n - 1));
+	for (uint16_t i = 0; i < n; i++)
+		fp_tx_enqueue(wl, out[i], m, vid, tagged);
+}
+
+static inline struct fp_port *
+fp_port_of_token(const struct fp_snapshot *s, uint32_t tok)
+{
+	struct fp_port *q = s->port[tok & (FP_MAX_PORTS - 1)];
+	return q != NULL && q->token == tok ? q : NULL; /* stale: port gone */
+}
+
+/* Flush every destination touched since the last flush. */
+static inline void
+fp_tx_flush_all(struct fp_worker_local *wl)
+{
+	for (uint16_t i = 0; i < wl->n_dirty; i++) {
+		fp_tx_flush(wl, wl->dirty[i]);
+		wl->tx[wl->dirty[i]->slot].dirty = 0;
+	}
+	wl->n_dirty = 0;
+}
+
+#endif

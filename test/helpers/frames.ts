@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: Apache-2.0
+// Hand-built test frames and pcap files. Frames carry a marker ("FPT:" and
+// a 32-bit id) in their payload, so a test can tell exactly which frames
+// reached which container. Checksums are left zero: nothing on the path
+// verifies them.
+import { readFileSync, writeFileSync } from 'node:fs';
+
+const MARK = Buffer.from('FPT:');
+
+export function macBuf(mac: string): Buffer {
+  return Buffer.from(mac.split(':').map((x) => parseInt(x, 16)));
+}
+
+function ipv4Buf(a: string): Buffer {
+  return Buffer.from(a.split('.').map(Number));
+}
+
+function ipv6Buf(a: string): Buffer {
+  const [h, t] = a.split('::');
+  const hs = h ? h.split(':') : [];
+  const ts = t ? t.split(':') : [];
+  const g = [...hs, ...Array(8 - hs.length - ts.length).fill('0'), ...ts];
+  const b = Buffer.alloc(16);
+  g.forEach((x, i) => b.writeUInt16BE(parseInt(x, 16), 2 * i));
+  return b;
+}
+
+export function marker(id: number): Buffer {
+  const b = Buffer.alloc(8);
+  MARK.copy(b);
+  b.writeUInt32BE(id, 4);
+  return b;
+}
+
+/** The marker id in a frame, or undefined. */
+export function markerOf(frame: Buffer): number | undefined {
+  const at = frame.indexOf(MARK);
+  return at < 0 || at + 8 > frame.length ? undefined : frame.readUInt32BE(at + 4);
+}
+
+export interface L4 { proto: number; sport?: number; dport?: number; tcpFlags?: number }
+
+function l4(h: L4, payload: Buffer): Buffer {
+  if (h.proto === 6) {
+    const b = Buffer.alloc(20);
+    b.writeUInt16BE(h.sport ?? 0, 0); b.writeUInt16BE(h.dport ?? 0, 2);
+    b[12] = 0x50 | ((h.tcpFlags ?? 0) >> 8); b[13] = (h.tcpFlags ?? 0) & 0xff;
+    return Buffer.concat([b, payload]);
+  }
+  if (h.proto === 17 || h.proto === 132) {
+    const b = Buffer.alloc(8);
+    b.writeUInt16BE(h.sport ?? 0, 0); b.writeUInt16BE(h.dport ?? 0, 2);
+    b.writeUInt16BE(8 + payload.length, 4);
+    return Buffer.concat([b, payload]);
+  }
+  return payload;
+}
+
+export interface FrameSpec {
+  id: number;
+  dst: string;
+  src: string;
+  /** 802.1Q tag (VLAN id) when set. */
+  vlan?: number;
+  /** Ethertype when there is no IP header (default 0x88b5, local experimental). */
+  type?: number;
+  ip?: { v: 4 | 6; src: string; dst: string } & L4;
+  /** Pad the frame to this many bytes (default 60). */
+  size?: number;
+}
+
+export function frame(f: FrameSpec): Buffer {
+  const parts: Buffer[] = [macBuf(f.dst), macBuf(f.src)];
+  if (f.vlan !== undefined) {
+    const t = Buffer.alloc(4);
+    t.writeUInt16BE(0x8100, 0); t.writeUInt16BE(f.vlan & 0xfff, 2);
+    parts.push(t);
+  }
+  const payload = marker(f.id);
+  if (f.ip?.v === 4) {
+    const body = l4(f.ip, payload);
+    const h = Buffer.alloc(20);
+    h[0] = 0x45; h.writeUInt16BE(20 + body.length, 2); h[8] = 64; h[9] = f.ip.proto;
+    ipv4Buf(f.ip.src).copy(h, 12); ipv4Buf(f.ip.dst).copy(h, 16);
+    parts.push(Buffer.from([0x08, 0x00]), h, body);
+  } else if (f.ip?.v === 6) {
+    const body = l4(f.ip, payload);
+    const h = Buffer.alloc(40);
+    h[0] = 0x60; h.writeUInt16BE(body.length, 4); h[6] = f.ip.proto; h[7] = 64;
+    ipv6Buf(f.ip.src).copy(h, 8); ipv6Buf(f.ip.dst).copy(h, 24);
+    parts.push(Buffer.from([0x86, 0xdd]), h, body);
+  } else {
+    const t = Buffer.alloc(2);
+    t.writeUInt16BE(f.type ?? 0x88b5, 0);
+    parts.push(t, payload);
+  }
+  const out = Buffer.concat(parts);
+  const size = f.size ?? 60;
+  return out.length >= size ? out : Buffer.concat([out, Buffer.alloc(size - out.length)]);
+}
+
+/** Classic pcap (microsecond timestamps, Ethernet link type). */
+export function writePcap(path: string, frames: Buffer[]): void {
+  const head = Buffer.alloc(24);
+  head.writeUInt32LE(0xa1b2c3d4, 0); head.writeUInt16LE(2, 4); head.writeUInt16LE(4, 6);
+  head.writeUInt32LE(65535, 16); head.writeUInt32LE(1, 20);
+  const recs = frames.map((f, i) => {
+    const r = Buffer.alloc(16);
+    r.writeUInt32LE(i, 4); r.writeUInt32LE(f.length, 8); r.writeUInt32LE(f.length, 12);
+    return Buffer.concat([r, f]);
+  });
+  writeFileSync(path, Buffer.concat([head, ...recs]));
+}
+
+export function readPcap(path: string): Buffer[] {
+  const b = readFileSync(path);
+  if (b.length < 24) return [];
+  const nano = b.readUInt32LE(0) === 0xa1b23c4d;
+  if (!nano && b.readUInt32LE(0) !== 0xa1b2c3d4) throw new Error(`${path}: not a little-endian pcap file`);
+  const out: Buffer[] = [];
+  for (let at = 24; at + 16 <= b.length;) {
+    const len = b.readUInt32LE(at + 8);
+    out.push(b.subarray(at + 16, at + 16 + len));
+    at += 16 + len;
+  }
+  return out;
+}
