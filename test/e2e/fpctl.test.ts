@@ -5,7 +5,8 @@
 // testpmd container attached with exactly what `fpctl attach` printed, so
 // `events` and `stats` show a real guest and real traffic.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -88,6 +89,7 @@ const api = {
   stats: (name = '') => d.client.unary(d.client.ports, d.client.ports.GetPortStats, { name }),
   getNetwork: (name: string) => d.client.unary(d.client.networks, d.client.networks.GetNetwork, { name }),
   listNetworks: () => d.client.unary(d.client.networks, d.client.networks.ListNetworks, {}),
+  listFlows: (network: string) => d.client.unary(d.client.flows, d.client.flows.ListFlows, { network }),
 };
 
 async function apiCode(p: Promise<unknown>): Promise<number | undefined> {
@@ -332,6 +334,43 @@ describe('fpctl', () => {
     expect(human).toMatch(/^exception path: +none$/m);
     expect(human).toMatch(/^mbufs in use: +\d+ of \d+$/m);
     expect(human).toMatch(/^LCORE +ROLE +PACKETS +CYCLES\/PKT +CYCLES\/PKT\(1s\) +BUSY% +BUSY%\(1s\)\n +1 +worker +\d+ +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+$/m);
+  });
+
+  it('flow add / dump / del / replace / miss, with a caret under a typo', async () => {
+    const add = await fpctl('flow', 'add', 'web', 'priority=100,tcp,nw_dst=10.0.0.7/24,tp_dst=80,actions=output:web1');
+    expect(add).toMatchObject({ code: 0, stdout: expect.stringMatching(/^added flow (\d+): priority=100,tcp,nw_dst=10\.0\.0\.0\/24,tp_dst=80,actions=output:web1\n$/) });
+    const id = Number(/flow (\d+)/.exec(add.stdout)![1]);
+    expect((await fpctl('flow', 'add', 'web', 'tcp,priority=100,tp_dst=80,nw_dst=10.0.0.0/24,actions=output:web1')).stdout)
+      .toBe(`flow ${id} already existed: priority=100,tcp,nw_dst=10.0.0.0/24,tp_dst=80,actions=output:web1; nothing changed\n`);
+    // A typo is pointed at, and fastpathd never hears of it (exit 2).
+    await expectFailure(['flow', 'add', 'web', 'priority=100,tcp,nw_dst=10.0.0.0/24,tp_dts=80,actions=drop'], 2,
+      `fpctl: unknown field "tp_dts"\n  priority=100,tcp,nw_dst=10.0.0.0/24,tp_dts=80,actions=drop\n  ${' '.repeat(36)}^^^^^^^^^\n` +
+      "usage: fpctl flow add <network> <flow>\n(see 'fpctl help flow add')\n");
+    await expectFailure(['flow', 'add', 'web', 'actions=output:nosuch'], 1, 'fpctl: no port named nosuch (NOT_FOUND)\n');
+    await expectFailure(['flow', 'add', 'web', 'actions=punt'], 1, /punt needs a kernel exception interface.*\(FAILED_PRECONDITION\)\n$/);
+
+    const dump = await fpctl('flow', 'dump', 'web');
+    expect(dump.stdout).toBe(` id=${id}, n_packets=0, n_bytes=0, priority=100,tcp,nw_dst=10.0.0.0/24,tp_dst=80,actions=output:web1\n` +
+      ' table miss: n_packets=0, n_bytes=0, actions=normal\n');
+    expect(await fpctlJson('flow', 'dump', 'web')).toEqual(await api.listFlows('web'));
+
+    const file = join(tmpdir(), `fpctl-flows-${process.pid}.txt`);
+    writeFileSync(file, '# web tier\npriority=100,tcp,nw_dst=10.0.0.0/24,tp_dst=80,actions=output:web1\n\npriority=5,in_port=web1,actions=drop # quarantine\n');
+    expect((await fpctl('flow', 'replace', 'web', file)).stdout).toBe('network web now has 2 flow(s)\n');
+    const listed = (await api.listFlows('web')).flows;
+    expect(listed.map((f) => f.id)).toContain(id); // unchanged rule: same id
+    writeFileSync(file, 'priority=5,in_port=web1,actions=drop\npriority=6,ip,nw_dst=1.2.3.4/33,actions=drop\n');
+    await expectFailure(['flow', 'replace', 'web', file], 2, new RegExp(`^fpctl: ${file}:2: nw_dst: prefix length must be 0..32`));
+    rmSync(file);
+
+    expect((await fpctl('flow', 'miss', 'web', 'drop')).stdout).toBe('network web: packets no flow matches are now dropped\n');
+    expect((await fpctl('flow', 'dump', 'web')).stdout).toMatch(/ table miss: n_packets=0, n_bytes=0, actions=drop\n$/);
+    expect((await fpctl('flow', 'miss', 'web', 'normal')).code).toBe(0);
+    expect(await fpctl('flow', 'del', 'web', 'priority=5,in_port=web1,actions=normal')).toMatchObject({ code: 0, stdout: expect.stringMatching(/^deleted flow \d+ of network web\n$/) });
+    expect(await fpctl('flow', 'del', 'web', String(id))).toMatchObject({ code: 0, stdout: `deleted flow ${id} of network web\n` });
+    await expectFailure(['flow', 'del', 'web', String(id)], 1, `fpctl: network web has no flow ${id} (NOT_FOUND)\n`);
+    expect((await fpctl('flow', 'del', 'web', String(id), '--if-exists')).code).toBe(0);
+    expect((await fpctl('flow', 'del', 'web', '--all')).stdout).toBe('deleted every flow of network web\n');
   });
 
   it('port del and network del, with NOT_FOUND, --if-exists and a network still in use', async () => {

@@ -107,10 +107,10 @@ fp_flow_prepare(struct fp_flow_table *t, uint16_t net, char *err)
 	}
 	for (uint32_t i = 1; i <= t->n_rules; i++) {
 		const struct fp_flow_rule *r = &t->conf[i];
-		struct fp_port *p = fp_flow_port(net, r->match.in_port);
+		struct fp_port *p = (r->match.fields & FP_FLOW_F_IN_PORT)
+					    ? fp_flow_port(net, r->match.in_port) : NULL;
 
-		in_slot[i - 1] = (r->match.fields & FP_FLOW_F_IN_PORT) && p != NULL
-					 ? p->slot : UINT16_MAX;
+		in_slot[i - 1] = p != NULL ? p->slot : UINT16_MAX;
 		fp_flow_resolve(&t->act[i], &r->actions, net);
 	}
 	if (t->n_rules > 0) {

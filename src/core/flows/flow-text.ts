@@ -184,7 +184,8 @@ function actionText(a: FlowAction): string {
 export function formatFlow(s: FlowSpec): string {
   const m = s.match;
   const parts = [`priority=${s.priority}`];
-  const proto = protocolName(m) ?? (m.nwProto === undefined ? protocolName({ dlType: m.dlType }) : undefined);
+  // The shorthand that says most (tcp over ip), then nw_proto for the rest.
+  const proto = protocolName(m) ?? protocolName({ dlType: m.dlType });
   if (proto) parts.push(proto);
   else if (m.dlType !== undefined) parts.push(`dl_type=${hex(m.dlType, 4)}`);
   if (m.nwProto !== undefined && !PROTOCOLS[proto ?? '']?.nwProto) parts.push(`nw_proto=${m.nwProto}`);
