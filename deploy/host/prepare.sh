@@ -8,12 +8,19 @@
 #     /dev/hugepages
 #   - npm dependencies (npm ci) when node_modules is missing or stale
 #   - the native addon, rebuilt when missing or older than its sources
+#   - with --images (npm test): podman, runc and debootstrap, podman's
+#     /etc/containers/containers.conf (deploy/podman/), and the container
+#     images (deploy/images/build.sh: kept when their inputs are unchanged)
 # Under CI=true the package step always runs (apt-get update included), so a
 # warmed machine cannot hide a missing package.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 log() { printf '[prepare] %s\n' "$*" >&2; }
+images=0
+for a in "$@"; do
+  case "$a" in --images) images=1 ;; *) log "unknown option $a"; exit 2 ;; esac
+done
 
 if [ "$(id -u)" -ne 0 ]; then
   log "must run as root (DPDK needs hugepages, namespaces and mounts)"; exit 1
@@ -52,3 +59,29 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 bash deploy/host/build-native.sh --if-stale
+
+if [ "$images" = 1 ]; then
+  CPKGS=(podman runc netavark debootstrap)
+  missing=()
+  for p in "${CPKGS[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ "${CI:-}" = "true" ] || [ ${#missing[@]} -gt 0 ]; then
+    log "installing container packages: ${missing[*]:-(CI: verifying all)}"
+    export DEBIAN_FRONTEND=noninteractive
+    [ ${#missing[@]} -gt 0 ] && apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${CPKGS[@]}" >/dev/null
+  fi
+  # Ours to replace while it carries our marker (or under CI); an
+  # administrator's own file is left alone, with a warning.
+  conf=/etc/containers/containers.conf
+  if ! cmp -s deploy/podman/containers.conf "$conf"; then
+    if [ ! -e "$conf" ] || grep -q 'fastpath-managed' "$conf" || [ "${CI:-}" = "true" ]; then
+      log "writing $conf (runc, cgroupfs, file events, explicit ulimits)"
+      install -D -m 0644 deploy/podman/containers.conf "$conf"
+    else
+      log "warning: $conf is not fastpath's; podman may fail here (see deploy/podman/containers.conf)"
+    fi
+  fi
+  bash deploy/images/build.sh
+fi

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+// fastpath-cni: a CNI 1.0/1.1 plugin (ADD, DEL, CHECK, VERSION, GC, STATUS)
+// that gives each attachment its own fastpath vhost-user port. Started by
+// the container runtime (deploy/cni/fastpath-cni is the executable): CNI_*
+// in the environment, the network configuration on stdin, the result or
+// an error object on stdout, nothing else there.
+import { readFileSync } from 'node:fs';
+
+import { parseConf, parseEnv, SUPPORTED_VERSIONS } from './config.js';
+import { Plugin } from './commands.js';
+import { CNI_ERR, CniError } from './errors.js';
+
+async function main(): Promise<number> {
+  let cniVersion = '1.0.0';
+  let plugin: Plugin | undefined;
+  try {
+    const env = parseEnv(process.env);
+    const stdin = readFileSync(0, 'utf8');
+    if (env.command === 'VERSION') {
+      const v = (JSON.parse(stdin || '{}') as { cniVersion?: string }).cniVersion;
+      process.stdout.write(JSON.stringify({ cniVersion: v || '1.1.0', supportedVersions: SUPPORTED_VERSIONS }));
+      return 0;
+    }
+    const conf = parseConf(stdin, env.command);
+    cniVersion = conf.cniVersion;
+    plugin = new Plugin(conf, env);
+    switch (env.command) {
+      case 'ADD': process.stdout.write(JSON.stringify(await plugin.add())); break;
+      case 'DEL': await plugin.del(); break;
+      case 'CHECK': await plugin.check(); break;
+      case 'GC': await plugin.gc(); break;
+      case 'STATUS': await plugin.status(); break;
+    }
+    return 0;
+  } catch (e) {
+    const err = e instanceof CniError ? e : new CniError(CNI_ERR.io, (e as Error).message ?? String(e));
+    process.stdout.write(JSON.stringify(err.toJSON(cniVersion)));
+    return 1;
+  } finally {
+    plugin?.close();
+  }
+}
+
+process.exitCode = await main();
