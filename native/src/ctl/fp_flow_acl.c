@@ -16,7 +16,7 @@
 
 #include "fp_ctl.h"
 
-/* Input groups of struct fp_flow_key: group g is read at key offset grp_off[g]. */
+/* Input groups of struct fp_flow_key, in the order the trie reads them. */
 enum { FP_AG_N = 15 };
 
 static const struct {
@@ -25,23 +25,23 @@ static const struct {
 } fp_af[FP_AF_MAX] = {
 	[FP_AF_PROTO] = { RTE_ACL_FIELD_TYPE_BITMASK, 1, 0, offsetof(struct fp_flow_key, proto) },
 	[FP_AF_DL_TYPE] = { RTE_ACL_FIELD_TYPE_BITMASK, 2, 1, offsetof(struct fp_flow_key, dl_type) },
-	[FP_AF_IN_PORT] = { RTE_ACL_FIELD_TYPE_BITMASK, 2, 1, offsetof(struct fp_flow_key, in_port) },
-	[FP_AF_VLAN] = { RTE_ACL_FIELD_TYPE_BITMASK, 2, 2, offsetof(struct fp_flow_key, vlan) },
-	[FP_AF_TCP_FLAGS] = { RTE_ACL_FIELD_TYPE_BITMASK, 2, 2, offsetof(struct fp_flow_key, tcp_flags) },
-	[FP_AF_DST_HI] = { RTE_ACL_FIELD_TYPE_BITMASK, 4, 3, offsetof(struct fp_flow_key, dl_dst) },
-	[FP_AF_DST_LO] = { RTE_ACL_FIELD_TYPE_BITMASK, 2, 4, offsetof(struct fp_flow_key, dl_dst) + 4 },
-	[FP_AF_SRC_HI] = { RTE_ACL_FIELD_TYPE_BITMASK, 2, 4, offsetof(struct fp_flow_key, dl_src) },
-	[FP_AF_SRC_LO] = { RTE_ACL_FIELD_TYPE_BITMASK, 4, 5, offsetof(struct fp_flow_key, dl_src) + 2 },
-	[FP_AF_NW_SRC0] = { RTE_ACL_FIELD_TYPE_MASK, 4, 6, offsetof(struct fp_flow_key, nw_src) },
-	[FP_AF_NW_SRC1] = { RTE_ACL_FIELD_TYPE_MASK, 4, 7, offsetof(struct fp_flow_key, nw_src) + 4 },
-	[FP_AF_NW_SRC2] = { RTE_ACL_FIELD_TYPE_MASK, 4, 8, offsetof(struct fp_flow_key, nw_src) + 8 },
-	[FP_AF_NW_SRC3] = { RTE_ACL_FIELD_TYPE_MASK, 4, 9, offsetof(struct fp_flow_key, nw_src) + 12 },
-	[FP_AF_NW_DST0] = { RTE_ACL_FIELD_TYPE_MASK, 4, 10, offsetof(struct fp_flow_key, nw_dst) },
-	[FP_AF_NW_DST1] = { RTE_ACL_FIELD_TYPE_MASK, 4, 11, offsetof(struct fp_flow_key, nw_dst) + 4 },
-	[FP_AF_NW_DST2] = { RTE_ACL_FIELD_TYPE_MASK, 4, 12, offsetof(struct fp_flow_key, nw_dst) + 8 },
-	[FP_AF_NW_DST3] = { RTE_ACL_FIELD_TYPE_MASK, 4, 13, offsetof(struct fp_flow_key, nw_dst) + 12 },
-	[FP_AF_TP_SRC] = { RTE_ACL_FIELD_TYPE_RANGE, 2, 14, offsetof(struct fp_flow_key, tp_src) },
-	[FP_AF_TP_DST] = { RTE_ACL_FIELD_TYPE_RANGE, 2, 14, offsetof(struct fp_flow_key, tp_dst) },
+	[FP_AF_IN_PORT] = { RTE_ACL_FIELD_TYPE_BITMASK, 2, 14, offsetof(struct fp_flow_key, in_port) },
+	[FP_AF_VLAN] = { RTE_ACL_FIELD_TYPE_BITMASK, 2, 14, offsetof(struct fp_flow_key, vlan) },
+	[FP_AF_TCP_FLAGS] = { RTE_ACL_FIELD_TYPE_BITMASK, 2, 1, offsetof(struct fp_flow_key, tcp_flags) },
+	[FP_AF_DST_HI] = { RTE_ACL_FIELD_TYPE_BITMASK, 4, 2, offsetof(struct fp_flow_key, dl_dst) },
+	[FP_AF_DST_LO] = { RTE_ACL_FIELD_TYPE_BITMASK, 2, 3, offsetof(struct fp_flow_key, dl_dst) + 4 },
+	[FP_AF_SRC_HI] = { RTE_ACL_FIELD_TYPE_BITMASK, 2, 3, offsetof(struct fp_flow_key, dl_src) },
+	[FP_AF_SRC_LO] = { RTE_ACL_FIELD_TYPE_BITMASK, 4, 4, offsetof(struct fp_flow_key, dl_src) + 2 },
+	[FP_AF_NW_SRC0] = { RTE_ACL_FIELD_TYPE_MASK, 4, 5, offsetof(struct fp_flow_key, nw_src) },
+	[FP_AF_NW_SRC1] = { RTE_ACL_FIELD_TYPE_MASK, 4, 6, offsetof(struct fp_flow_key, nw_src) + 4 },
+	[FP_AF_NW_SRC2] = { RTE_ACL_FIELD_TYPE_MASK, 4, 7, offsetof(struct fp_flow_key, nw_src) + 8 },
+	[FP_AF_NW_SRC3] = { RTE_ACL_FIELD_TYPE_MASK, 4, 8, offsetof(struct fp_flow_key, nw_src) + 12 },
+	[FP_AF_NW_DST0] = { RTE_ACL_FIELD_TYPE_MASK, 4, 9, offsetof(struct fp_flow_key, nw_dst) },
+	[FP_AF_NW_DST1] = { RTE_ACL_FIELD_TYPE_MASK, 4, 10, offsetof(struct fp_flow_key, nw_dst) + 4 },
+	[FP_AF_NW_DST2] = { RTE_ACL_FIELD_TYPE_MASK, 4, 11, offsetof(struct fp_flow_key, nw_dst) + 8 },
+	[FP_AF_NW_DST3] = { RTE_ACL_FIELD_TYPE_MASK, 4, 12, offsetof(struct fp_flow_key, nw_dst) + 12 },
+	[FP_AF_TP_SRC] = { RTE_ACL_FIELD_TYPE_RANGE, 2, 13, offsetof(struct fp_flow_key, tp_src) },
+	[FP_AF_TP_DST] = { RTE_ACL_FIELD_TYPE_RANGE, 2, 13, offsetof(struct fp_flow_key, tp_dst) },
 };
 
 /* One rule's value and mask (or range) per field, before compaction. */
@@ -178,17 +178,34 @@ fp_flow_acl_build(const struct fp_flow_rule *rules, const uint16_t *in_slot,
 	for (unsigned g = 0; g < FP_AG_N; g++)
 		if (used[g])
 			input[g] = (uint8_t)ni++;
-	for (unsigned f = 0; f < FP_AF_MAX; f++) {
-		if (!used[fp_af[f].group])
-			continue;
-		cfg.defs[nf] = (struct rte_acl_field_def){
-			.type = fp_af[f].type,
-			.size = fp_af[f].size,
-			.field_index = (uint8_t)nf,
-			.input_index = input[fp_af[f].group],
-			.offset = fp_af[f].offset,
-		};
-		fields[nf++] = f;
+	/* The trie is built field by field in this order: group order. Within
+	 * a group, by offset: rte_acl reads the group's 4 bytes at the offset
+	 * of its first field. */
+	for (unsigned g = 0; g < FP_AG_N; g++) {
+		unsigned in_group[4], k = 0;
+
+		for (unsigned f = 0; f < FP_AF_MAX && used[g]; f++) {
+			if (fp_af[f].group != g)
+				continue;
+			unsigned at = k++;
+			while (at > 0 && fp_af[in_group[at - 1]].offset > fp_af[f].offset) {
+				in_group[at] = in_group[at - 1];
+				at--;
+			}
+			in_group[at] = f;
+		}
+		for (unsigned j = 0; j < k; j++) {
+			unsigned f = in_group[j];
+
+			cfg.defs[nf] = (struct rte_acl_field_def){
+				.type = fp_af[f].type,
+				.size = fp_af[f].size,
+				.field_index = (uint8_t)nf,
+				.input_index = input[g],
+				.offset = fp_af[f].offset,
+			};
+			fields[nf++] = f;
+		}
 	}
 	cfg.num_fields = nf;
 
