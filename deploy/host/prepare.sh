@@ -26,7 +26,7 @@ if [ "$(id -u)" -ne 0 ]; then
   log "must run as root (DPDK needs hugepages, namespaces and mounts)"; exit 1
 fi
 
-PKGS=(dpdk dpdk-dev libdpdk-dev pkg-config cmake make g++ util-linux coreutils iproute2 procps)
+PKGS=(dpdk dpdk-dev libdpdk-dev pkg-config cmake make g++ util-linux coreutils iproute2 iputils-ping procps)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -140,6 +140,7 @@ static Napi::Value AddPort(const Napi::CallbackInfo& info) {
     conf->kind = FP_PORT_ETHDEV;
     CopyString(o, "driver", conf->driver, sizeof(conf->driver));
     CopyString(o, "devargs", conf->devargs, sizeof(conf->devargs));
+    conf->kernel = o.Has("kernel") && o.Get("kernel").ToBoolean().Value() ? 1 : 0;
   }
   return AsyncCall::Run(info.Env(), [conf](char* err) { return fp_port_add(conf.get(), err); });
 }
@@ -254,6 +255,41 @@ static Napi::Value FlowStats(const Napi::CallbackInfo& info) {
       });
 }
 
+// setPunt(network, classes: Array<{enabled, pps, burst}>) in class order.
+static Napi::Value SetPunt(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsArray())
+    throw Napi::TypeError::New(env, "setPunt(network, classes)");
+  auto net = std::make_shared<std::string>(info[0].As<Napi::String>().Utf8Value());
+  auto conf = std::make_shared<std::vector<fp_punt_class_conf>>(FP_PUNT_MAX);
+  Napi::Array arr = info[1].As<Napi::Array>();
+  for (uint32_t i = 0; i < arr.Length() && i < FP_PUNT_MAX; i++) {
+    Napi::Object c = arr.Get(i).As<Napi::Object>();
+    (*conf)[i].enabled = c.Get("enabled").ToBoolean().Value() ? 1 : 0;
+    (*conf)[i].pps = U32(c, "pps");
+    (*conf)[i].burst = U32(c, "burst");
+  }
+  return AsyncCall::Run(env, [net, conf](char* err) { return fp_punt_set(net->c_str(), conf->data(), err); });
+}
+
+// puntStats(network): Promise<{passed: BigUint64Array, policed: BigUint64Array}> in class order.
+static Napi::Value PuntStats(const Napi::CallbackInfo& info) {
+  auto net = std::make_shared<std::string>(Arg(info, 0));
+  auto st = std::make_shared<fp_punt_stats>();
+  return AsyncCall::Run(
+      info.Env(), [net, st](char* err) { return fp_punt_stats_read(net->c_str(), st.get(), err); },
+      [st](Napi::Env env) {
+        Napi::Object o = Napi::Object::New(env);
+        Napi::BigUint64Array passed = Napi::BigUint64Array::New(env, FP_PUNT_MAX);
+        Napi::BigUint64Array policed = Napi::BigUint64Array::New(env, FP_PUNT_MAX);
+        std::memcpy(passed.Data(), st->passed, sizeof(st->passed));
+        std::memcpy(policed.Data(), st->policed, sizeof(st->policed));
+        o.Set("passed", passed);
+        o.Set("policed", policed);
+        return o;
+      });
+}
+
 static Napi::BigUint64Array Counters(Napi::Env env, const uint64_t* v, size_t n) {
   Napi::BigUint64Array a = Napi::BigUint64Array::New(env, n);
   std::memcpy(a.Data(), v, n * sizeof(uint64_t));
@@ -311,6 +347,10 @@ static Napi::Value WorkerCounterNames(const Napi::CallbackInfo& info) {
   return Names(info.Env(), fp_worker_counter_name);
 }
 
+static Napi::Value PuntClassNames(const Napi::CallbackInfo& info) {
+  return Names(info.Env(), fp_punt_class_name);
+}
+
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("start", Napi::Function::New(env, Start));
   exports.Set("stop", Napi::Function::New(env, Stop));
@@ -323,6 +363,9 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("stats", Napi::Function::New(env, Stats));
   exports.Set("setFlowTable", Napi::Function::New(env, SetFlowTable));
   exports.Set("flowStats", Napi::Function::New(env, FlowStats));
+  exports.Set("setPunt", Napi::Function::New(env, SetPunt));
+  exports.Set("puntStats", Napi::Function::New(env, PuntStats));
+  exports.Set("puntClassNames", Napi::Function::New(env, PuntClassNames));
   exports.Set("portCounterNames", Napi::Function::New(env, PortCounterNames));
   exports.Set("workerCounterNames", Napi::Function::New(env, WorkerCounterNames));
   return exports;

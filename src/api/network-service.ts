@@ -1,26 +1,57 @@
 // SPDX-License-Identifier: Apache-2.0
 // fastpath.v1.NetworkService.
 import { invalid } from '../core/errors.js';
+import type { KernelRequest } from '../core/kernel/kernel-manager.js';
 import type { Orchestrator } from '../core/orchestrator.js';
 import type { NetworkRecord } from '../core/state.js';
 import type { Adapter } from './adapter.js';
+import type { KernelInterface, KernelInterface__Output } from './gen/fastpath/v1/KernelInterface.js';
 import type { Network } from './gen/fastpath/v1/Network.js';
 import type { NetworkServiceHandlers } from './gen/fastpath/v1/NetworkService.js';
 
-function toNetwork(n: NetworkRecord & { portCount: number }): Network {
-  return { name: n.name, vlan: n.vlan, mtu: n.mtu, portCount: n.portCount };
+type Status = Awaited<ReturnType<Orchestrator['kernelStatus']>>;
+
+function toKernel(n: NetworkRecord, st?: Status): KernelInterface | undefined {
+  const k = n.kernel;
+  if (!k) return undefined;
+  return {
+    name: k.name, addresses: k.addresses, netns: k.netns ?? '', mac: k.mac,
+    punt: Object.entries(k.punt).map(([name, c]) => ({
+      name, enabled: c.enabled, pps: c.pps, burst: c.burst,
+      passed: st?.punt[name]?.passed ?? 0, policed: st?.punt[name]?.policed ?? 0,
+    })),
+    kind: st?.path.kind ?? '', reason: st?.path.reason ?? '',
+    up: st?.iface?.up ?? false, rxPackets: st?.iface?.rxPackets ?? 0, txPackets: st?.iface?.txPackets ?? 0,
+  };
+}
+
+function toNetwork(n: NetworkRecord & { portCount: number }, st?: Status): Network {
+  const k = toKernel(n, st);
+  return { name: n.name, vlan: n.vlan, mtu: n.mtu, portCount: n.portCount, ...(k ? { kernelInterface: k } : {}) };
+}
+
+function kernelRequest(k: KernelInterface__Output | null | undefined): KernelRequest | undefined {
+  if (!k) return undefined;
+  const punt: NonNullable<KernelRequest['punt']> = {};
+  for (const p of k.punt) {
+    if (!p.name) throw invalid('punt class needs a name');
+    punt[p.name] = { enabled: p.enabled, ...(p.pps ? { pps: p.pps } : {}), ...(p.burst ? { burst: p.burst } : {}) };
+  }
+  return { ...(k.name ? { name: k.name } : {}), addresses: k.addresses, ...(k.netns ? { netns: k.netns } : {}), punt };
 }
 
 export function networkService(orch: Orchestrator, a: Adapter): NetworkServiceHandlers {
+  const view = async (name: string): Promise<Network> => toNetwork(orch.getNetwork(name), await orch.kernelStatus(name));
   return {
     CreateNetwork: a.unary('CreateNetwork', async (req) => {
       const n = req.network;
       if (!n) throw invalid('network is required');
-      const { network, created } = await orch.createNetwork({ name: n.name, vlan: n.vlan, mtu: n.mtu });
-      return { network: toNetwork(orch.getNetwork(network.name)), created };
+      const kernel = kernelRequest(n.kernelInterface);
+      const { network, created } = await orch.createNetwork({ name: n.name, vlan: n.vlan, mtu: n.mtu, ...(kernel ? { kernel } : {}) });
+      return { network: await view(network.name), created };
     }),
-    GetNetwork: a.unary('GetNetwork', async (req) => ({ network: toNetwork(orch.getNetwork(req.name)) })),
-    ListNetworks: a.unary('ListNetworks', async () => ({ networks: orch.listNetworks().map(toNetwork) })),
+    GetNetwork: a.unary('GetNetwork', async (req) => ({ network: await view(req.name) })),
+    ListNetworks: a.unary('ListNetworks', async () => ({ networks: await Promise.all(orch.listNetworks().map((n) => view(n.name))) })),
     DeleteNetwork: a.unary('DeleteNetwork', async (req) => {
       await orch.deleteNetwork(req.name, req.allowMissing);
       return {};

@@ -11,6 +11,7 @@ import {
 import { attachFor, type AttachInfo, type HugepageMount } from './attach.js';
 import { exhausted, exists, invalid, notFound, precondition } from './errors.js';
 import { withoutNetworkFlows } from './flows/flow-manager.js';
+import { sameKernel, type KernelInterfaces, type KernelRecord, type KernelRequest } from './kernel/kernel-manager.js';
 import { MacPool, normaliseMac } from './mac-pool.js';
 import type { NetworkRecord, PortModeName, PortRecord, PortTypeName } from './state.js';
 import type { StateKeeper } from './state-keeper.js';
@@ -27,6 +28,8 @@ export interface NetworkSpec {
   name: string;
   vlan?: number;
   mtu?: number;
+  /** A kernel exception interface (fp-<name> unless named) with these gateway addresses. */
+  kernel?: KernelRequest;
 }
 
 export interface PortRequest {
@@ -92,6 +95,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     private readonly log: Logger,
     /** The hugepage reservation tied to a port: the one whose owner is its name. */
     private readonly hugepagesOf: (owner: string) => HugepageMount | undefined = () => undefined,
+    /** Kernel exception interfaces; without it, networks cannot have one. */
+    private readonly kernel?: KernelInterfaces,
   ) {
     super();
     dp.on('link', (ev) => this.onLink(ev));
@@ -101,7 +106,19 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   /** Recreate every network and port of the state, before forwarding. */
   async replay(): Promise<{ networks: number; ports: number; failed: string[] }> {
     const failed: string[] = [];
-    for (const n of this.keeper.state.networks) await this.dp.createNetwork(n.name);
+    for (const n of this.keeper.state.networks) {
+      await this.dp.createNetwork(n.name);
+      if (!n.kernel) continue;
+      try {
+        if (!this.kernel) throw new Error('this daemon has no kernel exception path');
+        await this.kernel.create(n.name, n.kernel, n.mtu);
+      } catch (e) {
+        // The network works without it; deleting and re-creating it, or a
+        // restart once the name is free, brings the interface back.
+        failed.push(`kernel:${n.kernel.name}`);
+        this.log.error({ network: n.name, iface: n.kernel.name, err: (e as Error).message }, 'kernel interface could not be recreated from state');
+      }
+    }
     for (const p of this.keeper.state.ports) {
       try {
         await this.dp.addPort(this.dpSpec(p));
@@ -123,17 +140,34 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
         vlan: intIn('vlan', spec.vlan, 0, 0, 4094),
         mtu: intIn('mtu', spec.mtu, 1500, 68, 9000),
       };
+      if (spec.kernel && !this.kernel) throw precondition('this fastpathd has no kernel exception path');
+      const kernelWant = spec.kernel ? this.kernel!.normalise(rec.name, spec.kernel) : undefined;
       const have = this.keeper.state.networks.find((n) => n.name === rec.name);
       if (have) {
-        if (have.vlan === rec.vlan && have.mtu === rec.mtu) return { network: have, created: false };
-        throw exists(`network ${rec.name} already exists with a different spec (vlan ${have.vlan}, mtu ${have.mtu})`);
+        if (have.vlan === rec.vlan && have.mtu === rec.mtu && sameKernel(have.kernel, kernelWant)) return { network: have, created: false };
+        throw exists(`network ${rec.name} already exists with a different spec (vlan ${have.vlan}, mtu ${have.mtu}${have.kernel ? `, kernel interface ${have.kernel.name}` : ''})`);
       }
       if (this.keeper.state.networks.length >= this.limits.maxNetworks) {
         throw exhausted(`network limit reached (${this.limits.maxNetworks})`);
       }
+      if (kernelWant) {
+        const taken = this.keeper.state.networks.find((n) => n.kernel?.name === kernelWant.name);
+        if (taken) throw exists(`kernel interface ${kernelWant.name} belongs to network ${taken.name}`);
+        await this.kernel!.precheck(kernelWant, rec.mtu);
+        rec.kernel = { ...kernelWant, mac: this.macs.allocate(this.usedMacs()) };
+      }
       await this.dp.createNetwork(rec.name);
-      await this.keeper.commit({ ...this.keeper.state, networks: [...this.keeper.state.networks, rec] }, () => this.dp.deleteNetwork(rec.name));
-      this.log.info({ network: rec.name, vlan: rec.vlan, mtu: rec.mtu }, 'network created');
+      try {
+        if (rec.kernel) await this.kernel!.create(rec.name, rec.kernel, rec.mtu);
+      } catch (e) {
+        await this.dp.deleteNetwork(rec.name).catch(() => undefined);
+        throw e;
+      }
+      await this.keeper.commit({ ...this.keeper.state, networks: [...this.keeper.state.networks, rec] }, async () => {
+        if (rec.kernel) await this.kernel!.remove(rec.kernel).catch(() => undefined);
+        await this.dp.deleteNetwork(rec.name);
+      });
+      this.log.info({ network: rec.name, vlan: rec.vlan, mtu: rec.mtu, kernel: rec.kernel?.name }, 'network created');
       return { network: rec, created: true };
     });
   }
@@ -159,6 +193,9 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       if (users.length > 0) {
         throw precondition(`network ${name} still has ${users.length} port(s): ${users.slice(0, 5).join(', ')}${users.length > 5 ? ', …' : ''}; delete them first`);
       }
+      // Its kernel interface first: the data plane counts it as a port.
+      // (Absent after a failed replay: then there is nothing to remove.)
+      if (n.kernel) await this.kernel?.remove(n.kernel).catch(() => undefined);
       await this.dp.deleteNetwork(name);
       // Its flow rules go with it (the data plane freed its table).
       await this.keeper.commit(withoutNetworkFlows({ ...this.keeper.state, networks: this.keeper.state.networks.filter((x) => x.name !== name) }, name));
@@ -207,10 +244,11 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       }
       if (!net) throw notFound(`no network named ${network}`);
       if (this.keeper.state.ports.length >= this.limits.maxPorts) throw exhausted(`port limit reached (${this.limits.maxPorts})`);
-      const used = new Set(this.keeper.state.ports.map((p) => p.mac));
+      const used = this.usedMacs();
       if (mac !== undefined && used.has(mac)) {
-        const owner = this.keeper.state.ports.find((p) => p.mac === mac)!;
-        throw exists(`MAC ${mac} is already used by port ${owner.name}`);
+        const owner = this.keeper.state.ports.find((p) => p.mac === mac)?.name ??
+          `the kernel interface of network ${this.keeper.state.networks.find((n) => n.kernel?.mac === mac)?.name}`;
+        throw exists(`MAC ${mac} is already used by ${owner.startsWith('the ') ? owner : `port ${owner}`}`);
       }
       const rec: PortRecord = { ...want, mac: mac ?? this.macs.allocate(used), macRequested: mac !== undefined };
       await this.dp.addPort(this.dpSpec(rec));
@@ -254,11 +292,30 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     return all.filter((p) => !name || p.name === name).sort((a, b) => a.name.localeCompare(b.name));
   }
 
+  /** The kernel interface's live status and punt counters. */
+  async kernelStatus(network: string) {
+    const n = this.getNetwork(network);
+    if (!n.kernel || !this.kernel) return undefined;
+    return { record: n.kernel, path: this.kernel.path, ...(await this.kernel.status(n.name, n.kernel)) };
+  }
+
+  hasKernelInterface(network: string): boolean {
+    return this.keeper.state.networks.some((n) => n.name === network && n.kernel !== undefined);
+  }
+
   hasPort(name: string): boolean {
     return this.keeper.state.ports.some((p) => p.name === name);
   }
 
   // ---- internals ----
+
+  /** MACs of ports and kernel interfaces: one pool for both. */
+  private usedMacs(): Set<string> {
+    return new Set([
+      ...this.keeper.state.ports.map((p) => p.mac),
+      ...this.keeper.state.networks.flatMap((n) => (n.kernel ? [n.kernel.mac] : [])),
+    ]);
+  }
 
   private dpSpec(p: PortRecord) {
     const net = this.keeper.state.networks.find((n) => n.name === p.network);

@@ -2,11 +2,14 @@
 // The desired state the daemon persists and replays: what users asked for
 // (and what was allocated for them), never runtime status.
 import type { FlowSpec } from './flows/flow-spec.js';
+import type { KernelRecord } from './kernel/kernel-manager.js';
 
 export interface NetworkRecord {
   name: string;
   vlan: number;
   mtu: number;
+  /** Its kernel exception interface, when it has one. */
+  kernel?: KernelRecord;
 }
 
 export type PortModeName = 'server' | 'client';

@@ -23,6 +23,8 @@ export interface DaemonConfig {
   /** Network created on the very first start (no state file yet); '' = none. */
   defaultNetwork: string;
   logLevel: string;
+  /** Networks' kernel interfaces: auto (vhost-net when /dev/vhost-net works, else tap), vhost-net or tap. */
+  exceptionPath: string;
   dataplane: Partial<DataplaneConfig>;
 }
 
@@ -43,6 +45,7 @@ export function defaultConfig(): DaemonConfig {
     defaultNetwork: 'default',
     hugepages: { root: '/run/fastpath/hugepages', headroomPages: 0, allowGrowPool: false },
     logLevel: 'info',
+    exceptionPath: 'auto',
     dataplane: { socketRoot: '/run/fastpath/ports', filePrefix: 'fastpathd' },
   };
 }
@@ -89,6 +92,11 @@ function applyFlat(c: DaemonConfig, s: Source): DaemonConfig {
     out.metrics = m === 'off' ? { ...out.metrics, enabled: false } : { enabled: true, listen: m };
   }
   if (str('log-level')) out.logLevel = str('log-level')!;
+  if (str('exception-path')) {
+    const e = str('exception-path')!;
+    if (e !== 'auto' && e !== 'vhost-net' && e !== 'tap') throw new ConfigError(`exception-path must be auto, vhost-net or tap, got ${e}`);
+    out.exceptionPath = e;
+  }
   if (typeof s['default-network'] === 'string') out.defaultNetwork = s['default-network'];
   if (str('hugepage-root')) out.hugepages.root = str('hugepage-root')!;
   if (s['allow-grow-pool'] === true || s['allow-grow-pool'] === '1') out.hugepages.allowGrowPool = true;
@@ -108,7 +116,7 @@ function applyFlat(c: DaemonConfig, s: Source): DaemonConfig {
   return out;
 }
 
-const KEYS = ['grpc-socket', 'grpc-tcp', 'state-dir', 'socket-root', 'file-prefix', 'metrics', 'log-level', 'default-network', 'hugepage-root', 'allow-grow-pool', 'main-cpu',
+const KEYS = ['grpc-socket', 'grpc-tcp', 'state-dir', 'exception-path', 'socket-root', 'file-prefix', 'metrics', 'log-level', 'default-network', 'hugepage-root', 'allow-grow-pool', 'main-cpu',
   'worker-cpus', 'memory-mb', 'hugepages', 'max-ports', 'max-flows', 'mac-pool-size', 'reset-state', 'remove-port-dirs-on-stop'] as const;
 const BOOLEAN = new Set(['reset-state', 'remove-port-dirs-on-stop', 'allow-grow-pool']);
 

@@ -12,6 +12,8 @@ import { ApiServer } from '../api/server.js';
 import { HugepageManager } from '../core/hugepages/manager.js';
 import { MacPool } from '../core/mac-pool.js';
 import { FlowManager } from '../core/flows/flow-manager.js';
+import { chooseExceptionPath } from '../core/kernel/exception-path.js';
+import { KernelInterfaces } from '../core/kernel/kernel-manager.js';
 import { Orchestrator } from '../core/orchestrator.js';
 import { emptyState, type DesiredState } from '../core/state.js';
 import { StateKeeper } from '../core/state-keeper.js';
@@ -84,14 +86,17 @@ async function serve(
   const hp = new HugepageManager(keeper, config.hugepages, ownPages, log);
   const verified = await hp.verify();
   log.info({ step: 'hugepages', root: config.hugepages.root, ...verified }, 'hugepage reservations verified');
+  const kernel = new KernelInterfaces(dp, config.exceptionPath, log);
+  const exceptionPath = describeExceptionPath(config.exceptionPath);
+  log.info({ step: 'exception-path', ...exceptionPath }, 'kernel exception path');
   const orch = new Orchestrator(dp, keeper, new MacPool(config.macPrefix, config.macPoolSize), config.limits, log,
     (owner) => {
       const r = hp.get(owner);
       return r ? { hostPath: r.mountPath, sizeMib: r.record.sizeMib } : undefined;
-    });
+    }, kernel);
   const replayed = await orch.replay();
   // Flow rules name ports: their tables go in after the ports, before forwarding.
-  const flows = new FlowManager(dp, keeper, config.limits.maxFlowsPerNetwork, log);
+  const flows = new FlowManager(dp, keeper, config.limits.maxFlowsPerNetwork, log, (n) => orch.hasKernelInterface(n));
   const flowsReplayed = await flows.replay();
   if (firstStart && config.defaultNetwork) {
     // So that `fpctl port add web0` works on a new machine. Only on the very
@@ -103,7 +108,7 @@ async function serve(
 
   // API
   const metrics = config.metrics.enabled ? new Metrics(dp) : undefined;
-  const api = new ApiServer(dp, orch, hp, flows, { version: VERSION, startedAt: Date.now(), exceptionPath: 'none' }, log,
+  const api = new ApiServer(dp, orch, hp, flows, { version: VERSION, startedAt: Date.now(), exceptionPath: `${exceptionPath.kind} (${exceptionPath.reason})` }, log,
     metrics ? (m, code, s) => metrics.observeCall(m, code, s) : undefined);
   const bound = await api.listen({ unixSocket: config.grpc.socket, socketMode: config.grpc.socketMode, ...(config.grpc.tcp ? { tcp: config.grpc.tcp } : {}) });
   let metricsAt: string | undefined;
@@ -136,6 +141,15 @@ async function serve(
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
   });
+}
+
+/** What networks' kernel interfaces will be, for the log and SystemService. */
+function describeExceptionPath(mode: string): { kind: string; reason: string } {
+  try {
+    return chooseExceptionPath(mode);
+  } catch (e) {
+    return { kind: 'none', reason: (e as Error).message };
+  }
 }
 
 main().then(

@@ -8,7 +8,9 @@ import { mkdir, rm } from 'node:fs/promises';
 import { defaultDataplaneConfig, type DataplaneConfig } from './config.js';
 import { planEal, readHugepages, type EalPlan } from './eal-args.js';
 import { DataplaneError, fromNative } from './errors.js';
-import { loadAddon, type NativeAddon, type NativeEvent, type NativeFlowRule, type NativeFlowStats, type NativeStats } from './native.js';
+import {
+  loadAddon, type NativeAddon, type NativeEvent, type NativeFlowRule, type NativeFlowStats, type NativePuntClass, type NativeStats,
+} from './native.js';
 import {
   cleanupPortDir, finishServerSocket, preparePortDir, resolvePortSpec, validateName,
   type PortSpec, type ResolvedPort,
@@ -21,7 +23,7 @@ export { defaultDataplaneConfig } from './config.js';
 export type { PortSpec, ResolvedPort, PortMode, PortType } from './port-spec.js';
 export { resolvePortSpec, validateName, SUN_PATH_MAX } from './port-spec.js';
 export { FLOW_FIELD, FLOW_VERDICT, FLOW_VLAN_OP } from './native.js';
-export type { NativeFlowRule, NativeFlowStats } from './native.js';
+export type { NativeFlowRule, NativeFlowStats, NativePuntClass } from './native.js';
 
 export interface LinkEvent {
   port: string;
@@ -215,6 +217,45 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     await this.call((a) => a.setFlowTable(network, missDrop, rules));
   }
 
+  /**
+   * The network's kernel exception interface: a tap netdev made by the
+   * net_tap PMD, or (kind 'vhost-net') by virtio_user on /dev/vhost-net, so
+   * that vhost.ko's kernel threads move the packets. Named "kernel:<iface>"
+   * among the data plane's ports.
+   */
+  async addKernelPort(network: string, iface: string, kind: KernelPortKind, mac: string): Promise<string> {
+    const name = kernelPortName(iface);
+    const devargs = kind === 'tap'
+      ? `iface=${iface},mac=${mac}`
+      : `path=/dev/vhost-net,iface=${iface},mac=${mac},queues=1,queue_size=1024`;
+    await this.call((a) => a.addPort({
+      name, network, path: `/sys/class/net/${iface}`, client: false, queues: 1, vlan: 0,
+      driver: kind === 'tap' ? 'net_tap' : 'net_virtio_user', devargs, kernel: true,
+    }));
+    return name;
+  }
+
+  async removeKernelPort(iface: string): Promise<void> {
+    await this.call((a) => a.removePort(kernelPortName(iface)));
+  }
+
+  /** Punt classes of a network, by name; classes left out are disabled. */
+  async setPunt(network: string, classes: Record<string, NativePuntClass>): Promise<void> {
+    const names = this.puntClassNames();
+    const unknown = Object.keys(classes).filter((c) => !names.includes(c));
+    if (unknown.length) throw new DataplaneError('EINVAL', `unknown punt class ${unknown.join(', ')} (known: ${names.join(', ')})`);
+    await this.call((a) => a.setPunt(network, names.map((n) => classes[n] ?? { enabled: false, pps: 0, burst: 0 })));
+  }
+
+  async puntStats(network: string): Promise<Record<string, { passed: number; policed: number }>> {
+    const raw = await this.call((a) => a.puntStats(network));
+    return Object.fromEntries(this.puntClassNames().map((n, i) => [n, { passed: Number(raw.passed[i]), policed: Number(raw.policed[i]) }]));
+  }
+
+  puntClassNames(): string[] {
+    return (this.addon ?? loadAddon()).puntClassNames();
+  }
+
   /** Counters by rule id; id 0 is the table miss. */
   async flowStats(network: string): Promise<NativeFlowStats> {
     return this.call((a) => a.flowStats(network));
@@ -251,6 +292,12 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
   private async removeRuntimeDir(): Promise<void> {
     await rm(`/var/run/dpdk/${this.config.filePrefix}`, { recursive: true, force: true });
   }
+}
+
+export type KernelPortKind = 'tap' | 'vhost-net';
+
+export function kernelPortName(iface: string): string {
+  return `kernel:${iface}`;
 }
 
 /** fastpath is the memif server; the container connects as client. */

@@ -32,6 +32,15 @@ export interface NativePortConf {
   /** Set for an ethdev-backed port (e.g. "net_memif"), with its devargs. */
   driver?: string;
   devargs?: string;
+  /** The network's kernel exception interface (ethdev ports only). */
+  kernel?: boolean;
+}
+
+/** One punt class's settings, in puntClassNames() order. */
+export interface NativePuntClass {
+  enabled: boolean;
+  pps: number;
+  burst: number;
 }
 
 export interface NativeInfo {
@@ -87,7 +96,7 @@ export const FLOW_FIELD = {
   inPort: 1 << 0, dlSrc: 1 << 1, dlDst: 1 << 2, vlan: 1 << 3, dlType: 1 << 4, nwSrc: 1 << 5,
   nwDst: 1 << 6, nwProto: 1 << 7, tpSrc: 1 << 8, tpDst: 1 << 9, tcpFlags: 1 << 10,
 } as const;
-export const FLOW_VERDICT = { normal: 0, drop: 1, output: 2, flood: 3 } as const;
+export const FLOW_VERDICT = { normal: 0, drop: 1, output: 2, flood: 3, punt: 4 } as const;
 export const FLOW_VLAN_OP = { keep: 0, push: 1, pop: 2 } as const;
 
 /** Entry 0 is the table miss (id 0); the others follow the rules' order. */
@@ -109,13 +118,17 @@ export interface NativeAddon {
   stats(): Promise<NativeStats>;
   setFlowTable(network: string, missDrop: boolean, rules: NativeFlowRule[]): Promise<void>;
   flowStats(network: string): Promise<NativeFlowStats>;
+  setPunt(network: string, classes: NativePuntClass[]): Promise<void>;
+  puntStats(network: string): Promise<{ passed: BigUint64Array; policed: BigUint64Array }>;
+  puntClassNames(): string[];
   portCounterNames(): string[];
   workerCounterNames(): string[];
 }
 
 export const NATIVE_FUNCTIONS: ReadonlyArray<keyof NativeAddon> = [
   'start', 'stop', 'info', 'setForwarding', 'createNetwork', 'deleteNetwork',
-  'addPort', 'removePort', 'stats', 'setFlowTable', 'flowStats', 'portCounterNames', 'workerCounterNames',
+  'addPort', 'removePort', 'stats', 'setFlowTable', 'flowStats', 'setPunt', 'puntStats', 'puntClassNames',
+  'portCounterNames', 'workerCounterNames',
 ];
 
 const here = dirname(fileURLToPath(import.meta.url));

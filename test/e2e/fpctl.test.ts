@@ -132,7 +132,7 @@ describe('fpctl', () => {
 
   it('network add / list / del, with idempotency and the API errors', async () => {
     const created = await fpctlJson<{ created: boolean; network: object }>('network', 'add', 'blue', '--vlan', '10', '--mtu', '9000');
-    expect(created).toEqual({ created: true, network: { name: 'blue', vlan: 10, mtu: 9000, portCount: 0 } });
+    expect(created).toEqual({ created: true, network: { name: 'blue', vlan: 10, mtu: 9000, portCount: 0, kernelInterface: null } });
     expect((await api.getNetwork('blue')).network).toEqual(created.network);
 
     const again = await fpctl('network', 'add', 'blue', '--vlan', '10', '--mtu', '9000');

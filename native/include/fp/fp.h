@@ -76,6 +76,9 @@ struct fp_port_conf {
 	enum fp_port_kind kind;
 	char driver[32];  /* ethdev: vdev driver, e.g. "net_memif" */
 	char devargs[FP_DEVARGS_MAX]; /* ethdev: the driver's arguments */
+	uint8_t kernel;   /* ethdev: the network's kernel exception interface
+	                   * (at most one per network; its traffic is policed
+	                   * per punt class; its link is ours, always up) */
 };
 
 struct fp_port_stats {
@@ -172,6 +175,7 @@ enum fp_flow_verdict {
 	FP_FLOW_DROP,
 	FP_FLOW_OUTPUT,     /* to every port in `outputs` */
 	FP_FLOW_FLOOD,      /* every other port of the network (and VLAN) */
+	FP_FLOW_PUNT,       /* to the network's kernel exception interface */
 };
 
 enum fp_flow_vlan_op { FP_FLOW_VLAN_KEEP = 0, FP_FLOW_VLAN_PUSH, FP_FLOW_VLAN_POP };
@@ -217,6 +221,25 @@ int fp_flow_table_set(const struct fp_flow_table_conf *conf, char *err);
 /* Counters of a network's rules; release with fp_flow_stats_free. */
 int fp_flow_stats_read(const char *network, struct fp_flow_stats *out, char *err);
 void fp_flow_stats_free(struct fp_flow_stats *s);
+
+/* Per punt class of a network: whether it reaches the kernel interface,
+ * and its token bucket (packets per second, burst in packets). */
+struct fp_punt_class_conf {
+	uint8_t enabled;
+	uint32_t pps;
+	uint32_t burst;
+};
+
+struct fp_punt_stats {
+	uint64_t passed[FP_PUNT_MAX];
+	uint64_t policed[FP_PUNT_MAX]; /* over the rate, or class disabled */
+};
+
+/* Set a network's punt classes (they apply to its kernel port, if any). */
+int fp_punt_set(const char *network, const struct fp_punt_class_conf conf[FP_PUNT_MAX],
+		char *err);
+int fp_punt_stats_read(const char *network, struct fp_punt_stats *out, char *err);
+const char *fp_punt_class_name(unsigned i);
 
 /* Fills *out; release with fp_stats_free. */
 int fp_stats_read(struct fp_stats *out, char *err);

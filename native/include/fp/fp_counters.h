@@ -39,6 +39,28 @@ enum fp_port_counter {
 	FP_PORT_COUNTER_MAX
 };
 
+/*
+ * Classes of traffic sent to a network's kernel exception interface: X(name,
+ * description). Each has its own token bucket; what exceeds it is policed
+ * (dropped and counted), so a container flooding the kernel cannot starve
+ * the host.
+ */
+#define FP_PUNT_CLASSES(X)                                                          \
+	X(arp_nd, "ARP, and IPv6 neighbour/router discovery")                         \
+	X(gateway, "unicast to the kernel interface's MAC (the gateway)")             \
+	X(dhcp, "DHCP and DHCPv6")                                                    \
+	X(lldp, "LLDP")                                                               \
+	X(unknown, "unicast to a MAC the switch has not learned (flooded)")           \
+	X(flow, "sent by a flow rule's punt action")                                  \
+	X(other, "any other broadcast or multicast")
+
+enum fp_punt_class {
+#define FP_X(n, d) FP_PUNT_##n,
+	FP_PUNT_CLASSES(FP_X)
+#undef FP_X
+	FP_PUNT_MAX
+};
+
 /* Per-worker-lcore counters, like OVS pmd-perf-show. */
 #define FP_WORKER_COUNTERS(X) \
 	X(busy_cycles)            \

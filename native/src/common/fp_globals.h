@@ -16,6 +16,7 @@ struct fp_dp_globals {
 	struct rte_mempool *pool;       /* ctl: create/free; dp: get/put */
 	volatile uint8_t stop;          /* ctl: w; dp: r, exits loop */
 	unsigned n_workers;             /* ctl: w before launch; dp: r */
+	uint64_t tsc_hz;                /* ctl: w before launch; dp: r */
 	unsigned worker_lcore[FP_MAX_WORKERS]; /* ctl: w before launch */
 	struct fp_worker_counters wstats[FP_MAX_WORKERS]; /* dp: w own row; ctl: r */
 };

@@ -63,6 +63,8 @@ struct fp_port {
 	enum fp_port_mode mode;
 	uint8_t tx_shared;    /* more workers than queues: tx takes txlock */
 	uint8_t kind;         /* enum fp_port_kind */
+	uint8_t kernel;       /* the network's kernel exception interface */
+	struct fp_network *netp; /* its network (outlives the port) */
 	uint16_t eth_port;    /* FP_PORT_ETHDEV: ethdev port id */
 	char devname[64];     /* FP_PORT_ETHDEV: vdev name */
 
@@ -81,6 +83,20 @@ struct fp_port {
 	struct fp_port_counters stats[FP_MAX_WORKERS]; /* dp: w (own row), ctl: r */
 };
 
+/* Punt class settings: each field is read on its own (relaxed), so a
+ * change is seen field by field within an iteration; none depends on
+ * another. ctl: w, dp: r. */
+struct fp_punt_dp {
+	uint32_t enabled;
+	uint32_t pps_per_worker;
+	uint32_t burst_per_worker;
+};
+
+struct fp_punt_counters {
+	uint64_t passed[FP_PUNT_MAX];
+	uint64_t policed[FP_PUNT_MAX];
+} __rte_cache_aligned; /* single writer: its worker */
+
 struct fp_network {
 	/* Immutable once published. */
 	char name[FP_NAME_MAX];
@@ -97,6 +113,13 @@ struct fp_network {
 	 * dp: rw, ctl: rw. Own cache line: read on every burst.
 	 */
 	uint32_t version __rte_cache_aligned;
+
+	/* Kernel exception path. kernel_token: the kernel port's token, 0 when
+	 * the network has none (ctl: w relaxed, dp: r relaxed; a stale token
+	 * resolves to no port). */
+	uint32_t kernel_token;
+	struct fp_punt_dp punt[FP_PUNT_MAX];
+	struct fp_punt_counters punt_stats[FP_MAX_WORKERS]; /* dp: w own row; ctl: r */
 };
 
 /* Ports of one network, for flooding. Immutable, replaced on change. */

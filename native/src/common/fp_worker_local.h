@@ -36,6 +36,14 @@ struct fp_emc_entry {
 	uint16_t net;
 };
 
+/* Token bucket of one punt class of one network, on one worker. Tokens are
+ * in TSC cycles: a packet costs tsc_hz, a second of waiting earns
+ * pps * tsc_hz (so no division on the fast path). */
+struct fp_punt_bucket {
+	uint64_t tokens;
+	uint64_t last; /* TSC of the last refill */
+};
+
 struct fp_worker_local {
 	unsigned idx;   /* worker index: qsbr thread id, stats row */
 	unsigned lcore;
@@ -44,6 +52,7 @@ struct fp_worker_local {
 	struct fp_txbuf tx[FP_MAX_PORTS];        /* by port slot */
 	struct fp_learn_cache learn[FP_MAX_PORTS]; /* by port slot */
 	struct fp_emc_entry emc[FP_EMC_SIZE];
+	struct fp_punt_bucket punt[FP_MAX_NETS][FP_PUNT_MAX];
 };
 
 #endif

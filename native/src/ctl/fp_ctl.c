@@ -130,6 +130,7 @@ fp_setup(char *err)
 		return fp_err(err, -EINVAL,
 			      "no worker lcore: --lcores must list one besides the main lcore");
 	fp_dp.n_workers = n;
+	fp_dp.tsc_hz = rte_get_tsc_hz();
 	fp_c.tsc_hz = rte_get_tsc_hz();
 	fp_c.mac_age_ticks = (uint32_t)((fp_c.tsc_hz * fp_c.conf.mac_age_ms / 1000) >>
 					FP_TICK_SHIFT);

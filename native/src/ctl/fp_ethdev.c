@@ -31,7 +31,10 @@ fp_ethdev_update_link(struct fp_port *p, struct fp_event *ev)
 
 	if (rte_eth_link_get_nowait(p->eth_port, &link) != 0)
 		return 0;
-	vid = link.link_status ? 0 : -1;
+	/* The kernel side of a tap or vhost-net port is ours: it may be down
+	 * (or in another namespace, where the PMD cannot query it) while
+	 * frames still flow through its file descriptor. */
+	vid = link.link_status || p->kernel ? 0 : -1;
 	if (__atomic_load_n(&p->vid, __ATOMIC_RELAXED) == vid)
 		return 0;
 	__atomic_store_n(&p->vid, vid, __ATOMIC_RELEASE);

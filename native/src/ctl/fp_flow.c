@@ -72,7 +72,7 @@ fp_flow_check(const struct fp_flow_rule *r, char *err)
 	if (r->priority > UINT16_MAX)
 		return fp_err(err, -EINVAL, "flow %u: priority %u out of 0..65535", r->id,
 			      r->priority);
-	if (a->verdict > FP_FLOW_FLOOD || a->vlan_op > FP_FLOW_VLAN_POP)
+	if (a->verdict > FP_FLOW_PUNT || a->vlan_op > FP_FLOW_VLAN_POP)
 		return fp_err(err, -EINVAL, "flow %u: unknown action", r->id);
 	if (a->verdict == FP_FLOW_OUTPUT &&
 	    (a->n_outputs == 0 || a->n_outputs > FP_FLOW_MAX_OUTPUTS))

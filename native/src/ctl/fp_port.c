@@ -248,6 +248,10 @@ fp_cmd_port_add(void *arg, char *err)
 	net = fp_network_find(c->network);
 	if (net == NULL)
 		return fp_err(err, -ENOENT, "no network named %s", c->network);
+	if (c->kernel && (c->kind != FP_PORT_ETHDEV || net->kernel_token != 0))
+		return fp_err(err, -EEXIST, c->kind != FP_PORT_ETHDEV
+			      ? "a kernel interface port must be an ethdev (net_tap or virtio_user)"
+			      : "network %s already has a kernel interface", c->network);
 	slot = fp_port_slot();
 	if (slot < 0)
 		return fp_err(err, -ENOSPC, "port table full (%d ports)", FP_MAX_PORTS);
@@ -266,6 +270,8 @@ fp_cmd_port_add(void *arg, char *err)
 	p->queues = c->queues;
 	p->mode = c->mode;
 	p->kind = (uint8_t)c->kind;
+	p->kernel = c->kernel;
+	p->netp = net;
 	p->eth_port = UINT16_MAX; /* no ethdev yet: matches no LSC event */
 	p->vid = -1;
 	for (unsigned q = 0; q < FP_MAX_QUEUES; q++)
@@ -277,8 +283,11 @@ fp_cmd_port_add(void *arg, char *err)
 		rc = fp_ethdev_open(p, c, err);
 		if (rc == 0)
 			rc = fp_snapshot_publish(err);
-		if (rc == 0)
+		if (rc == 0) {
+			if (p->kernel)
+				__atomic_store_n(&net->kernel_token, p->token, __ATOMIC_RELAXED);
 			fp_port_flows_refresh(p);
+		}
 		if (rc != 0) {
 			if (p->eth_port != UINT16_MAX && rte_eth_dev_is_valid_port(p->eth_port))
 				fp_ethdev_close(p);
@@ -335,11 +344,15 @@ fp_port_destroy(struct fp_port *p, char *err)
 	pthread_mutex_lock(&fp_c.ports_lock);
 	p->removing = 1;
 	pthread_mutex_unlock(&fp_c.ports_lock);
+	if (p->kernel)
+		__atomic_store_n(&p->netp->kernel_token, 0, __ATOMIC_RELAXED);
 	rc = fp_snapshot_publish(err); /* synchronizes: no worker sees p now */
 	if (rc != 0) {
 		pthread_mutex_lock(&fp_c.ports_lock);
 		p->removing = 0;
 		pthread_mutex_unlock(&fp_c.ports_lock);
+		if (p->kernel)
+			__atomic_store_n(&p->netp->kernel_token, p->token, __ATOMIC_RELAXED);
 		return rc;
 	}
 	if (p->kind == FP_PORT_ETHDEV) {

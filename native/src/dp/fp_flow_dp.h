@@ -69,7 +69,7 @@ fp_flow_output(struct fp_worker_local *wl, const struct fp_snapshot *s, struct f
 	if (n > 1)
 		rte_mbuf_refcnt_update(m, (int16_t)(n - 1));
 	for (unsigned i = 0; i < n; i++)
-		fp_tx_enqueue(wl, out[i], m, vid, tagged);
+		fp_tx_enqueue(wl, out[i], m, vid, tagged, FP_TX_UNICAST);
 }
 
 /* Returns 1 when the frame goes on to normal switching (vid/tagged may have
@@ -105,6 +105,16 @@ fp_flow_apply(struct fp_worker_local *wl, const struct fp_snapshot *s, struct fp
 	case FP_FLOW_FLOOD:
 		fp_flood(wl, s, in, m, *vid, *tagged);
 		return 0;
+	case FP_FLOW_PUNT: {
+		struct fp_port *k = fp_port_of_token(
+			s, __atomic_load_n(&in->netp->kernel_token, __ATOMIC_RELAXED));
+
+		if (k != NULL && k != in)
+			fp_tx_enqueue(wl, k, m, *vid, *tagged, FP_TX_PUNT);
+		else
+			fp_flow_drop(wl, in, m);
+		return 0;
+	}
 	default:
 		return 1;
 	}

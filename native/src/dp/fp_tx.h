@@ -17,6 +17,7 @@
 
 #include "../common/fp_globals.h"
 #include "../common/fp_worker_local.h"
+#include "fp_punt_dp.h"
 
 static inline void
 fp_count(struct fp_port *p, unsigned w, enum fp_port_counter c, uint64_t n)
@@ -116,12 +117,17 @@ fp_vlan_fixup(struct fp_worker_local *wl, struct fp_port *q, struct rte_mbuf *m,
 	return c;
 }
 
+/* why: enum fp_tx_why, for the kernel port's punt classes. */
 static inline void
 fp_tx_enqueue(struct fp_worker_local *wl, struct fp_port *q, struct rte_mbuf *m,
-	      uint16_t vid, int tagged)
+	      uint16_t vid, int tagged, unsigned why)
 {
 	struct fp_txbuf *b = &wl->tx[q->slot];
 
+	if (unlikely(q->kernel) && !fp_punt_admit(wl, q, m, why)) {
+		rte_pktmbuf_free(m);
+		return;
+	}
 	m = fp_vlan_fixup(wl, q, m, vid, tagged);
 	if (unlikely(m == NULL))
 		return;
@@ -163,7 +169,7 @@ fp_flood(struct fp_worker_local *wl, const struct fp_snapshot *s,
 	if (n > 1)
 		rte_mbuf_refcnt_update(m, (int16_t)(n - 1));
 	for (uint16_t i = 0; i < n; i++)
-		fp_tx_enqueue(wl, out[i], m, vid, tagged);
+		fp_tx_enqueue(wl, out[i], m, vid, tagged, FP_TX_FLOOD);
 }
 
 static inline struct fp_port *

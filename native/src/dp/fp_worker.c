@@ -193,7 +193,7 @@ drop:
 			fp_count(in, wl->idx, FP_PORT_DROP_vlan, 1);
 			rte_pktmbuf_free(m);
 		} else {
-			fp_tx_enqueue(wl, q, m, vids[i], tagged[i]);
+			fp_tx_enqueue(wl, q, m, vids[i], tagged[i], FP_TX_UNICAST);
 		}
 	}
 }

@@ -9,10 +9,12 @@ import type { DeleteNetworkRequest as _fastpath_v1_DeleteNetworkRequest, DeleteN
 import type { DeleteNetworkResponse as _fastpath_v1_DeleteNetworkResponse, DeleteNetworkResponse__Output as _fastpath_v1_DeleteNetworkResponse__Output } from './fastpath/v1/DeleteNetworkResponse.js';
 import type { GetNetworkRequest as _fastpath_v1_GetNetworkRequest, GetNetworkRequest__Output as _fastpath_v1_GetNetworkRequest__Output } from './fastpath/v1/GetNetworkRequest.js';
 import type { GetNetworkResponse as _fastpath_v1_GetNetworkResponse, GetNetworkResponse__Output as _fastpath_v1_GetNetworkResponse__Output } from './fastpath/v1/GetNetworkResponse.js';
+import type { KernelInterface as _fastpath_v1_KernelInterface, KernelInterface__Output as _fastpath_v1_KernelInterface__Output } from './fastpath/v1/KernelInterface.js';
 import type { ListNetworksRequest as _fastpath_v1_ListNetworksRequest, ListNetworksRequest__Output as _fastpath_v1_ListNetworksRequest__Output } from './fastpath/v1/ListNetworksRequest.js';
 import type { ListNetworksResponse as _fastpath_v1_ListNetworksResponse, ListNetworksResponse__Output as _fastpath_v1_ListNetworksResponse__Output } from './fastpath/v1/ListNetworksResponse.js';
 import type { Network as _fastpath_v1_Network, Network__Output as _fastpath_v1_Network__Output } from './fastpath/v1/Network.js';
 import type { NetworkServiceClient as _fastpath_v1_NetworkServiceClient, NetworkServiceDefinition as _fastpath_v1_NetworkServiceDefinition } from './fastpath/v1/NetworkService.js';
+import type { PuntClass as _fastpath_v1_PuntClass, PuntClass__Output as _fastpath_v1_PuntClass__Output } from './fastpath/v1/PuntClass.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -27,10 +29,12 @@ export interface ProtoGrpcType {
       DeleteNetworkResponse: MessageTypeDefinition<_fastpath_v1_DeleteNetworkResponse, _fastpath_v1_DeleteNetworkResponse__Output>
       GetNetworkRequest: MessageTypeDefinition<_fastpath_v1_GetNetworkRequest, _fastpath_v1_GetNetworkRequest__Output>
       GetNetworkResponse: MessageTypeDefinition<_fastpath_v1_GetNetworkResponse, _fastpath_v1_GetNetworkResponse__Output>
+      KernelInterface: MessageTypeDefinition<_fastpath_v1_KernelInterface, _fastpath_v1_KernelInterface__Output>
       ListNetworksRequest: MessageTypeDefinition<_fastpath_v1_ListNetworksRequest, _fastpath_v1_ListNetworksRequest__Output>
       ListNetworksResponse: MessageTypeDefinition<_fastpath_v1_ListNetworksResponse, _fastpath_v1_ListNetworksResponse__Output>
       Network: MessageTypeDefinition<_fastpath_v1_Network, _fastpath_v1_Network__Output>
       NetworkService: SubtypeConstructor<typeof grpc.Client, _fastpath_v1_NetworkServiceClient> & { service: _fastpath_v1_NetworkServiceDefinition }
+      PuntClass: MessageTypeDefinition<_fastpath_v1_PuntClass, _fastpath_v1_PuntClass__Output>
     }
   }
 }

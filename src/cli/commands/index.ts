@@ -6,12 +6,12 @@ import { events } from './events.js';
 import { flowAdd, flowDel, flowDump, flowMiss, flowReplace } from './flow.js';
 import { hugepagesList, hugepagesPool, hugepagesRelease, hugepagesReserve } from './hugepages.js';
 import { info } from './info.js';
-import { networkAdd, networkDel, networkList } from './network.js';
+import { networkAdd, networkDel, networkList, networkShow } from './network.js';
 import { portAdd, portDel, portList, portShow } from './port.js';
 import { stats } from './stats.js';
 
 export const COMMANDS: CommandSpec[] = [
-  networkAdd, networkDel, networkList,
+  networkAdd, networkDel, networkList, networkShow,
   portAdd, portDel, portList, portShow,
   flowAdd, flowDel, flowDump, flowReplace, flowMiss,
   attach, events, stats, info,

@@ -52,7 +52,7 @@ export function toNativeRule(id: number, s: FlowSpec): NativeFlowRule {
       case 'push_vlan': actions.vlanOp = FLOW_VLAN_OP.push; actions.pushVlan = a.vlan!; break;
       case 'pop_vlan': actions.vlanOp = FLOW_VLAN_OP.pop; break;
       case 'set_dst_mac': actions.dstMac = macBytes(a.mac!); break;
-      case 'punt': throw new Error('punt reached the data plane: the flow manager must refuse it');
+      case 'punt': actions.verdict = FLOW_VERDICT.punt; break;
     }
   }
   if (outputs.length) actions.outputs = outputs;
