@@ -61,6 +61,16 @@ enum fp_flow_acl_field {
 	FP_AF_MAX
 };
 
+/* Per-worker exact-match cache in front of the classifier (OVS's EMC in
+ * front of dpcls): a masked key and the rule it classified to, valid for
+ * the table generation it was looked up in. */
+#define FP_FLOW_CACHE_SIZE 1024 /* power of two */
+struct fp_flow_cache_entry {
+	struct fp_flow_key key; /* masked */
+	uint32_t gen;           /* fp_flow_table.gen; 0: empty */
+	uint32_t rule;          /* classifier result: 0 = miss, else rule index */
+} __rte_aligned(64);
+
 /* What a worker needs to apply a rule: resolved, compact. */
 struct fp_flow_action_dp {
 	uint8_t verdict;  /* enum fp_flow_verdict */
@@ -90,8 +100,13 @@ struct fp_flow_table {
 	struct fp_flow_action_dp *act;  /* [1..n_rules]; userdata i -> act[i] */
 	struct fp_flow_count_row row[FP_MAX_WORKERS];
 
+	/* Bytes of fp_flow_key some rule looks at: keys are masked with it, so
+	 * packets that differ only elsewhere share a flow cache entry. */
+	uint64_t key_mask[sizeof(struct fp_flow_key) / 8];
+	uint32_t gen;                   /* unique per table, never 0: flow
+	                                 * cache entries of other tables miss */
+
 	/* fp-ctl only. */
-	uint32_t gen;                   /* names the ACL context */
 	struct fp_flow_rule *conf;      /* [1..n_rules]: the rules as given */
 	struct fp_flow_count *base;     /* [0..n_rules]: counts of earlier tables */
 };

@@ -11,6 +11,7 @@
 
 #include <rte_mbuf.h>
 
+#include "fp_flow.h"
 #include "fp_shared.h"
 
 /* Frames waiting for one destination port. Empty at every iteration end. */
@@ -53,6 +54,7 @@ struct fp_worker_local {
 	struct fp_learn_cache learn[FP_MAX_PORTS]; /* by port slot */
 	struct fp_emc_entry emc[FP_EMC_SIZE];
 	struct fp_punt_bucket punt[FP_MAX_NETS][FP_PUNT_MAX];
+	struct fp_flow_cache_entry flow_cache[FP_FLOW_CACHE_SIZE];
 };
 
 #endif

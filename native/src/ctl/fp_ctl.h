@@ -81,8 +81,10 @@ void fp_ethdev_close(struct fp_port *p);
 void fp_ethdev_poll_links(void);
 
 /* Flow tables. @pre called on fp-ctl. */
+/* key_mask: sizeof(struct fp_flow_key) bytes, set to the bytes the
+ * classifier reads. */
 struct rte_acl_ctx *fp_flow_acl_build(const struct fp_flow_rule *rules, const uint16_t *in_slot,
-				      uint32_t n, uint32_t gen, char *err);
+				      uint32_t n, uint32_t gen, uint64_t *key_mask, char *err);
 void fp_flow_table_free(struct fp_flow_table *t);
 /* Re-resolve network net's rules if they name this port (added or removed). */
 int fp_flow_port_changed(uint16_t net, const char *name, char *err);

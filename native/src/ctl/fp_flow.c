@@ -114,7 +114,7 @@ fp_flow_prepare(struct fp_flow_table *t, uint16_t net, char *err)
 		fp_flow_resolve(&t->act[i], &r->actions, net);
 	}
 	if (t->n_rules > 0) {
-		t->acl = fp_flow_acl_build(&t->conf[1], in_slot, t->n_rules, t->gen, err);
+		t->acl = fp_flow_acl_build(&t->conf[1], in_slot, t->n_rules, t->gen, t->key_mask, err);
 		if (t->acl == NULL) {
 			free(in_slot);
 			return -EINVAL;

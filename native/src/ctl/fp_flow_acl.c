@@ -151,7 +151,7 @@ fp_af_store(struct rte_acl_field *dst, unsigned f, uint64_t v, uint64_t m)
 
 struct rte_acl_ctx *
 fp_flow_acl_build(const struct fp_flow_rule *rules, const uint16_t *in_slot,
-		  uint32_t n, uint32_t gen, char *err)
+		  uint32_t n, uint32_t gen, uint64_t *key_mask, char *err)
 {
 	struct fp_af_rule *ar = calloc(n ? n : 1, sizeof(*ar));
 	struct rte_acl_config cfg = { .num_categories = 1 };
@@ -208,6 +208,9 @@ fp_flow_acl_build(const struct fp_flow_rule *rules, const uint16_t *in_slot,
 		}
 	}
 	cfg.num_fields = nf;
+	memset(key_mask, 0, sizeof(struct fp_flow_key));
+	for (unsigned k = 0; k < nf; k++)
+		memset((uint8_t *)key_mask + cfg.defs[k].offset, 0xff, cfg.defs[k].size);
 
 	rsz = RTE_ACL_RULE_SZ(nf);
 	buf = calloc(n ? n : 1, rsz);

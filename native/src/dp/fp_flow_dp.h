@@ -73,17 +73,14 @@ fp_flow_output(struct fp_worker_local *wl, const struct fp_snapshot *s, struct f
 }
 
 /* Returns 1 when the frame goes on to normal switching (vid/tagged may have
- * changed), 0 when this stage consumed it. */
+ * changed), 0 when this stage consumed it. The caller counts. */
 static inline int
 fp_flow_apply(struct fp_worker_local *wl, const struct fp_snapshot *s, struct fp_port *in,
 	      const struct fp_flow_table *ft, uint32_t r, struct rte_mbuf *m, uint16_t *vid,
 	      uint8_t *tagged)
 {
-	struct fp_flow_count *c = &ft->row[wl->idx].c[r];
 	const struct fp_flow_action_dp *a;
 
-	c->packets++;
-	c->bytes += rte_pktmbuf_pkt_len(m);
 	if (r == 0) { /* no rule matched */
 		if (ft->miss_drop) {
 			fp_flow_drop(wl, in, m);
@@ -120,7 +117,74 @@ fp_flow_apply(struct fp_worker_local *wl, const struct fp_snapshot *s, struct fp
 	}
 }
 
-/* Classify and apply; frames consumed here become NULL in pkts. */
+static inline void
+fp_flow_key_mask(struct fp_flow_key *k, const uint64_t *mask)
+{
+	uint64_t *w = (uint64_t *)k;
+
+	for (unsigned i = 0; i < sizeof(*k) / 8; i++)
+		w[i] &= mask[i];
+}
+
+static inline int
+fp_flow_key_eq(const struct fp_flow_key *a, const struct fp_flow_key *b)
+{
+	const uint64_t *x = (const uint64_t *)a, *y = (const uint64_t *)b;
+	uint64_t d = 0;
+
+	for (unsigned i = 0; i < sizeof(*a) / 8; i++)
+		d |= x[i] ^ y[i];
+	return d == 0;
+}
+
+/* Bytes fp_flow_key_build can read: a tagged IPv6 header and a TCP header. */
+#define FP_FLOW_KEY_SPAN 72 /* 18 (tagged Ethernet) + 40 (IPv6) + 14 (TCP to its flags) */
+
+/* Whether frame b gets the same key as frame a without building it: same
+ * ingress VLAN state, same bytes wherever the key builder looks, and
+ * lengths that make the same truncation checks pass. */
+static inline int
+fp_flow_same_headers(const struct rte_mbuf *a, const struct rte_mbuf *b, uint16_t va,
+		     uint16_t vb, uint8_t ta, uint8_t tb)
+{
+	uint32_t la = rte_pktmbuf_data_len(a), lb = rte_pktmbuf_data_len(b);
+
+	if (va != vb || ta != tb || (la != lb && (la < FP_FLOW_KEY_SPAN || lb < FP_FLOW_KEY_SPAN)))
+		return 0;
+	/* A fixed span, read as words: past a short frame's end the bytes are
+	 * the mbuf's own (no fault), and a difference there only costs a key
+	 * build; the key never depends on them. */
+	const uint8_t *x = rte_pktmbuf_mtod(a, const uint8_t *), *y = rte_pktmbuf_mtod(b, const uint8_t *);
+	uint64_t d = 0;
+
+	for (unsigned i = 0; i < FP_FLOW_KEY_SPAN / 8; i++) {
+		uint64_t u, v;
+
+		memcpy(&u, x + 8 * i, 8);
+		memcpy(&v, y + 8 * i, 8);
+		d |= u ^ v;
+	}
+	return d == 0;
+}
+
+/* Multiply-xor over the words: independent multiplies, no carried chain. */
+static inline uint32_t
+fp_flow_key_hash(const struct fp_flow_key *k)
+{
+	const uint64_t *w = (const uint64_t *)k;
+	uint64_t h = 0;
+
+	for (unsigned i = 0; i < sizeof(*k) / 8; i++)
+		h ^= (w[i] + i) * 0x9e3779b97f4a7c15ULL;
+	return (uint32_t)((h ^ (h >> 29)) * 0xbf58476d1ce4e5b9ULL >> 40);
+}
+
+/*
+ * Classify and apply; frames consumed here become NULL in pkts. Keys are
+ * masked to the bytes the table looks at; a frame with the same key as the
+ * one before it takes its result, others try the worker's exact-match
+ * cache, and only what both miss goes to rte_acl_classify (one call).
+ */
 static void
 fp_flow_burst(struct fp_worker_local *wl, const struct fp_snapshot *s, struct fp_port *in,
 	      const struct fp_flow_table *ft, struct rte_mbuf **pkts, uint16_t n,
@@ -128,29 +192,88 @@ fp_flow_burst(struct fp_worker_local *wl, const struct fp_snapshot *s, struct fp
 {
 	struct fp_flow_key keys[FP_BURST];
 	const uint8_t *kp[FP_BURST];
-	uint32_t res[FP_BURST];
-	uint16_t idx[FP_BURST];
-	uint16_t k = 0;
+	uint32_t res[FP_BURST], mres[FP_BURST];
+	uint16_t idx[FP_BURST], miss[FP_BURST];
+	uint8_t dup[FP_BURST];
+	uint16_t k = 0, n_miss = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
+		struct fp_flow_key *key = &keys[k];
 
 		if (m == NULL)
 			continue;
-		fp_flow_key_build(&keys[k], rte_pktmbuf_mtod(m, const uint8_t *),
+		idx[k] = i;
+		res[k] = 0;
+		dup[k] = 0;
+		if (ft->acl == NULL) { /* no rules: only the miss action */
+			k++;
+			continue;
+		}
+		/* Same headers as the frame before (benchmarks, bulk transfers
+		 * with fixed IP ids): same result, no key needed. */
+		if (k > 0 && fp_flow_same_headers(pkts[idx[k - 1]], m, vids[idx[k - 1]], vids[i],
+						  tagged[idx[k - 1]], tagged[i])) {
+			keys[k] = keys[k - 1];
+			dup[k++] = 1;
+			continue;
+		}
+		fp_flow_key_build(key, rte_pktmbuf_mtod(m, const uint8_t *),
 				  rte_pktmbuf_data_len(m), vids[i], tagged[i], in->slot);
-		kp[k] = (const uint8_t *)&keys[k];
-		idx[k++] = i;
+		fp_flow_key_mask(key, ft->key_mask);
+		if (k > 0 && fp_flow_key_eq(key, &keys[k - 1])) {
+			dup[k++] = 1; /* same flow as the frame before: same result */
+			continue;
+		}
+		const struct fp_flow_cache_entry *e =
+			&wl->flow_cache[fp_flow_key_hash(key) & (FP_FLOW_CACHE_SIZE - 1)];
+		if (e->gen == ft->gen && fp_flow_key_eq(key, &e->key)) {
+			res[k] = e->rule;
+		} else {
+			kp[n_miss] = (const uint8_t *)key;
+			miss[n_miss++] = k;
+		}
+		k++;
 	}
-	if (ft->acl != NULL)
-		rte_acl_classify(ft->acl, kp, res, k, 1);
-	else
-		memset(res, 0, k * sizeof(res[0]));
+	if (n_miss > 0) {
+		rte_acl_classify(ft->acl, kp, mres, n_miss, 1);
+		for (uint16_t j = 0; j < n_miss; j++) {
+			const struct fp_flow_key *key = &keys[miss[j]];
+			struct fp_flow_cache_entry *e =
+				&wl->flow_cache[fp_flow_key_hash(key) & (FP_FLOW_CACHE_SIZE - 1)];
+
+			res[miss[j]] = mres[j];
+			e->key = *key;
+			e->gen = ft->gen;
+			e->rule = mres[j];
+		}
+	}
+	/* Counters are added once per run of frames of the same rule: a
+	 * per-frame increment of the same counter would chain every frame's
+	 * store to the next one's load. */
+	struct fp_flow_count *row = ft->row[wl->idx].c;
+	uint32_t cur = k > 0 ? (dup[0] ? 0 : res[0]) : 0;
+	uint64_t run_pkts = 0, run_bytes = 0;
+
 	for (uint16_t j = 0; j < k; j++) {
 		uint16_t i = idx[j];
 
+		if (dup[j])
+			res[j] = res[j - 1];
+		if (res[j] != cur) {
+			row[cur].packets += run_pkts;
+			row[cur].bytes += run_bytes;
+			cur = res[j];
+			run_pkts = run_bytes = 0;
+		}
+		run_pkts++;
+		run_bytes += rte_pktmbuf_pkt_len(pkts[i]);
 		if (!fp_flow_apply(wl, s, in, ft, res[j], pkts[i], &vids[i], &tagged[i]))
 			pkts[i] = NULL;
+	}
+	if (run_pkts > 0) {
+		row[cur].packets += run_pkts;
+		row[cur].bytes += run_bytes;
 	}
 }
 
