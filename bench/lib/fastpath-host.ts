@@ -6,7 +6,11 @@
 // initialises once per process and the worker spins on its CPU until the
 // process ends, so a fresh process per trial is what lets fastpath and
 // testpmd-io trials take turns on CPU 1.
+import { performance } from 'node:perf_hooks';
+
+import { toNativeRule } from '../../src/core/flows/flow-native.js';
 import { Dataplane } from '../../src/dataplane/index.js';
+import { loopFlowSpecs } from './flow-rules.js';
 import type { FromHost, HostConfig, ToHost } from './fastpath-ipc.js';
 
 const PORTS = ['p0', 'p1'] as const;
@@ -62,10 +66,18 @@ async function main(): Promise<void> {
     const info = await dp.start();
     await dp.createNetwork('loop');
     for (const name of PORTS) await dp.addPort({ name, network: 'loop' });
+    let flowInstallMs = 0;
+    if (cfg.flows > 0) {
+      const rules = loopFlowSpecs(cfg.flows, PORTS).map((s, i) => toNativeRule(i + 1, s));
+      const t0 = performance.now();
+      await dp.setFlowTable('loop', false, rules);
+      flowInstallMs = performance.now() - t0;
+    }
     await dp.setForwarding(true);
     send({
       type: 'ready',
       dpdkVersion: info.dpdkVersion,
+      flowInstallMs,
       sockets: PORTS.map((n) => ({ hostDir: dp.port(n)!.dir, sock: 'sock' })),
     });
   } catch (e) {

@@ -10,12 +10,14 @@ export interface HostConfig {
   socketRoot: string;
   memoryMb: number;
   nMbufs: number;
+  /** Flow rules to install (bench/lib/flow-rules.ts); 0: plain L2 switching. */
+  flows: number;
 }
 
 export type ToHost = { type: 'stats'; id: number } | { type: 'stop' };
 
 export type FromHost =
-  | { type: 'ready'; dpdkVersion: string; sockets: SocketDir[] }
+  | { type: 'ready'; dpdkVersion: string; sockets: SocketDir[]; flowInstallMs: number }
   | { type: 'stats'; id: number; sample: SwitchSample; links: boolean[] }
   | { type: 'error'; message: string }
   | { type: 'stopped' };

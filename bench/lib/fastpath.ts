@@ -9,6 +9,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import type { SwitchName } from './args.js';
 import type { Cleanup } from './cleanup.js';
 import type { FromHost, HostConfig, ToHost } from './fastpath-ipc.js';
 import type { SocketDir } from './guest.js';
@@ -21,12 +22,15 @@ export const SWITCH_WORKER_CPU = 1;
 export const SWITCH_MBUFS = 16384;
 export const SWITCH_MEMORY_MB = 256;
 
+/** fastpath rows of the loop bench: rules in the flow table the traffic meets. */
+export type FastpathVariant = Extract<SwitchName, 'fastpath' | 'fastpath-acl100' | 'fastpath-acl10k'>;
+export const FLOW_RULES: Record<FastpathVariant, number> = { fastpath: 0, 'fastpath-acl100': 100, 'fastpath-acl10k': 10_000 };
+
 const HOST = fileURLToPath(new URL('./fastpath-host.ts', import.meta.url));
 const START_TIMEOUT_MS = 60_000;
 const CALL_TIMEOUT_MS = 10_000;
 
 export class FastpathSwitch implements SwitchUnderTest {
-  readonly name = 'fastpath';
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (m: FromHost & { type: 'stats' }) => void; reject: (e: Error) => void }>();
   private readonly exited: Promise<void>;
@@ -36,6 +40,9 @@ export class FastpathSwitch implements SwitchUnderTest {
     readonly sockets: readonly SocketDir[],
     readonly dpdkVersion: string,
     private readonly undo: Array<() => Promise<void>>,
+    readonly name: FastpathVariant,
+    /** How long the data plane took to install its flow table (0: none). */
+    readonly flowInstallMs: number,
   ) {
     this.exited = new Promise((done) => {
       if (child.exitCode !== null || child.signalCode !== null) done();
@@ -52,7 +59,8 @@ export class FastpathSwitch implements SwitchUnderTest {
     });
   }
 
-  static async start(cleanup: Cleanup, root: string, tag: string): Promise<FastpathSwitch> {
+  static async start(cleanup: Cleanup, root: string, tag: string, name: FastpathVariant = 'fastpath'): Promise<FastpathSwitch> {
+    const flows = FLOW_RULES[name];
     const cfg: HostConfig = {
       mainCpu: SWITCH_MAIN_CPU,
       workerCpu: SWITCH_WORKER_CPU,
@@ -60,6 +68,7 @@ export class FastpathSwitch implements SwitchUnderTest {
       socketRoot: join(root, `fastpath-${tag}`, 'ports'),
       memoryMb: SWITCH_MEMORY_MB,
       nMbufs: SWITCH_MBUFS,
+      flows,
     };
     // Registered before the child starts: whatever it leaves behind if it
     // dies half-way goes too.
@@ -86,7 +95,7 @@ export class FastpathSwitch implements SwitchUnderTest {
       });
       child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`fastpath host exited (${code}) before it was ready`)); });
     });
-    return new FastpathSwitch(child, ready.sockets, ready.dpdkVersion, undo);
+    return new FastpathSwitch(child, ready.sockets, ready.dpdkVersion, undo, name, ready.flowInstallMs);
   }
 
   /** Stop the data plane (the worker stops spinning on CPU 1) and remove its files. */

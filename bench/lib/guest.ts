@@ -5,6 +5,7 @@
 // round), so both legs carry real addresses the switch learns, and the
 // frames injected by `start tx_first` circulate forever.
 import { TestpmdContainer } from '../../src/cnf/testpmd.js';
+import type { RingLayout } from './args.js';
 import { removeEalRuntimeDir } from './util.js';
 
 /** Locally administered, distinct from the MACs the e2e tests use. */
@@ -21,7 +22,15 @@ export interface SocketDir {
 /** Lcores of the guest: main and forwarding both on CPU 0, the switch worker has CPU 1. */
 export const GUEST_CPU = 0;
 
-export async function startGuest(name: string, sockets: readonly SocketDir[]): Promise<TestpmdContainer> {
+/** One cell of the bench matrix: what the guest injects and which virtqueue layout it asks for. */
+export interface GuestTraffic {
+  /** Frame size (testpmd --txpkts: the frame without FCS). */
+  size: number;
+  /** packed: virtio_user packed_vq=1; the switch's vhost side follows what the guest offers. */
+  ring: RingLayout;
+}
+
+export async function startGuest(name: string, sockets: readonly SocketDir[], traffic: GuestTraffic): Promise<TestpmdContainer> {
   if (sockets.length !== 2) throw new Error('the loop guest needs exactly two ports');
   return TestpmdContainer.start({
     name,
@@ -30,9 +39,12 @@ export async function startGuest(name: string, sockets: readonly SocketDir[]): P
     // Room for 8192 mbufs: both rx rings full plus every frame in flight.
     hugeMb: 128,
     mbufs: 8192,
-    ports: sockets.map((s, i) => ({ hostDir: s.hostDir, sock: s.sock, mac: GUEST_MACS[i]!, server: s.guestServes === true })),
+    ports: sockets.map((s, i) => ({
+      hostDir: s.hostDir, sock: s.sock, mac: GUEST_MACS[i]!, server: s.guestServes === true, packedVq: traffic.ring === 'packed',
+    })),
     forwardMode: 'mac',
-    extraArgs: [`--eth-peer=0,${GUEST_MACS[1]}`, `--eth-peer=1,${GUEST_MACS[0]}`],
+    // tx_first sends frames of --txpkts bytes; mac forwarding keeps their size.
+    extraArgs: [`--eth-peer=0,${GUEST_MACS[1]}`, `--eth-peer=1,${GUEST_MACS[0]}`, `--txpkts=${traffic.size}`],
   });
 }
 

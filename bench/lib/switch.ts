@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // What the loop needs from a switch under test, whichever it is.
+import type { SwitchName } from './args.js';
 import type { SocketDir } from './guest.js';
 
 export interface SwitchSample {
@@ -14,7 +15,7 @@ export interface SwitchSample {
 }
 
 export interface SwitchUnderTest {
-  readonly name: 'fastpath' | 'testpmd-io' | 'ovs-dpdk';
+  readonly name: SwitchName;
   /** The two vhost-user sockets, in guest port order. */
   readonly sockets: readonly SocketDir[];
   /** Resolves when the switch sees both guest ports in the given state. */

@@ -5,7 +5,7 @@
 // so start-up, MAC learning and the warm-up never reach them.
 import type { LoopOptions } from './args.js';
 import type { Cleanup } from './cleanup.js';
-import { guestLeftovers, guestRxPackets, startGuest } from './guest.js';
+import { guestLeftovers, guestRxPackets, startGuest, type GuestTraffic } from './guest.js';
 import type { SwitchSample, SwitchUnderTest } from './switch.js';
 import { sleep, until } from './util.js';
 
@@ -57,8 +57,8 @@ async function sampleBoth(sw: SwitchUnderTest, rx: () => Promise<number>): Promi
   return { s, rx: r, at: (t0 + t1) / 2 };
 }
 
-export async function runTrial(sw: SwitchUnderTest, opts: LoopOptions, cleanup: Cleanup, guestName: string): Promise<TrialResult> {
-  const guest = await startGuest(guestName, sw.sockets);
+export async function runTrial(sw: SwitchUnderTest, opts: LoopOptions, cleanup: Cleanup, guestName: string, traffic: GuestTraffic): Promise<TrialResult> {
+  const guest = await startGuest(guestName, sw.sockets, traffic);
   const stopGuest = cleanup.defer(`stop guest ${guestName}`, async () => {
     await guest.stop();
     await guestLeftovers(guestName);
