@@ -104,7 +104,8 @@ describe('fastpathd API end to end', () => {
     const info = await c.unary(c.system, c.system.GetSystemInfo, {});
     expect(info.dpdkVersion).toMatch(/^DPDK 22\.11/);
     expect(info.workerLcores).toEqual([1]);
-    expect(info.exceptionPath).toBe('none');
+    // This kernel has no vhost-net: networks' kernel interfaces would be taps.
+    expect(info.exceptionPath).toMatch(/^tap \(auto: \/dev\/vhost-net does not exist/);
     expect(info.lcores[0]).toMatchObject({ lcore: 1, role: 'worker' });
     expect(info.lcores[0]!.packets).toBeGreaterThanOrEqual(128);
     expect(info.lcores[0]!.cyclesPerPacket).toBeGreaterThan(0);
