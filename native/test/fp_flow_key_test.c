@@ -5,15 +5,7 @@
 #include <string.h>
 
 #include "dp/fp_flow_key.h"
-
-static int failures;
-#define CHECK(c)                                                        \
-	do {                                                                \
-		if (!(c)) {                                                     \
-			fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #c); \
-			failures++;                                                 \
-		}                                                               \
-	} while (0)
+#include "fp_check.h"
 
 static const uint8_t dst[6] = { 0x02, 0xfa, 0x57, 0, 0, 1 };
 static const uint8_t src[6] = { 0x02, 0xfa, 0x57, 0, 0, 2 };

@@ -6,15 +6,7 @@
 
 #include "dp/fp_l2.h"
 #include "fp/fp.h"
-
-static int failures;
-#define CHECK(c)                                                        \
-	do {                                                                \
-		if (!(c)) {                                                     \
-			fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #c); \
-			failures++;                                                 \
-		}                                                               \
-	} while (0)
+#include "fp_check.h"
 
 static void
 test_vlan_parse(void)

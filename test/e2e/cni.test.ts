@@ -15,7 +15,7 @@ import { portName } from '../../src/cni/naming.js';
 import { runCni, type CniCall } from '../helpers/cni.js';
 import { Daemon } from '../helpers/daemon.js';
 import { until } from '../helpers/fixture.js';
-import { expectNoContainers, requirePodman } from '../helpers/podman.js';
+import { exchange128BothWays, expectNoContainers, requirePodman } from '../helpers/podman.js';
 
 const TAG = 'cni';
 let d: Daemon;
@@ -145,14 +145,7 @@ describe('fastpath-cni against the real fastpathd', () => {
     await until(() => d.client.unary(d.client.ports, d.client.ports.GetPortStats, { name: '' }),
       (r) => r.stats.filter((s) => s.linkUp).length === 2, 'both CNI ports up');
 
-    await cb.cmd('start');
-    await ca.cmd(`set eth-peer 0 ${pb.mac}`);
-    await ca.cmd('start tx_first 4');
-    expect((await cb.testpmd.waitStats((s) => s.rxPackets >= 128)).rxPackets).toBe(128);
-    await cb.cmd('stop');
-    await cb.cmd(`set eth-peer 0 ${pa.mac}`);
-    await cb.cmd('start tx_first 4');
-    expect((await ca.testpmd.waitStats((s) => s.rxPackets >= 128)).rxPackets).toBe(128);
+    await exchange128BothWays(ca, cb, pa.mac, pb.mac);
 
     // Pod A sees its own volume (one socket) and its own hugepages only.
     expect((await ca.exec('ls', '-A', '/run/fastpath')).trim()).toBe('net1');

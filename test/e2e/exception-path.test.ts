@@ -10,7 +10,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { toProtoSpec } from '../../src/api/flow-service.js';
@@ -21,6 +20,7 @@ import { parseFlow } from '../../src/core/flows/flow-text.js';
 import { Daemon } from '../helpers/daemon.js';
 import { AUTO_KIND, AUTO_PATH_RE, HAS_VHOST_NET } from '../helpers/exception-path.js';
 import { until } from '../helpers/fixture.js';
+import { codeOf } from '../helpers/grpc-status.js';
 import { frame } from '../helpers/frames.js';
 import { PcapCnf } from '../helpers/pcap-cnf.js';
 
@@ -49,16 +49,6 @@ async function network(name = NET): Promise<Network__Output> {
 async function kernelPortStats() {
   const c = d.client;
   return (await c.unary(c.ports, c.ports.GetPortStats, { name: '' })).stats.find((s) => s.name === `kernel:${IFACE}`)!;
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'OK';
-  } catch (e) {
-    const err = e as grpc.ServiceError;
-    return `${grpc.status[err.code]}: ${err.details}`;
-  }
 }
 
 function punt(n: Network__Output, cls: string) {

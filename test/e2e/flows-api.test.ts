@@ -3,7 +3,6 @@
 // the 10,000-rule limit, ReplaceFlows swapping rule sets under steady
 // traffic without losing or duplicating a packet, and flows coming back
 // after a restart.
-import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { toProtoSpec } from '../../src/api/flow-service.js';
@@ -14,6 +13,7 @@ import { parseFlow } from '../../src/core/flows/flow-text.js';
 import { loopFlowTexts } from '../../bench/lib/flow-rules.js';
 import { Daemon } from '../helpers/daemon.js';
 import { until } from '../helpers/fixture.js';
+import { codeOf } from '../helpers/grpc-status.js';
 
 const NET = 'fa';
 let d: Daemon;
@@ -25,16 +25,6 @@ const spec = (text: string): ProtoFlowSpec => toProtoSpec(parseFlow(text));
 async function flows(network = NET) {
   const c = d.client;
   return c.unary(c.flows, c.flows.ListFlows, { network });
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'OK';
-  } catch (e) {
-    const err = e as grpc.ServiceError;
-    return `${grpc.status[err.code]}: ${err.details}`;
-  }
 }
 
 async function startCnf(p: Port__Output, forwardMode: string): Promise<TestpmdContainer> {

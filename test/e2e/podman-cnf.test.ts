@@ -14,7 +14,7 @@ import type { PortEvent__Output } from '../../src/api/gen/fastpath/v1/PortEvent.
 import { PodmanCnf } from '../../src/cnf/podman.js';
 import { Daemon } from '../helpers/daemon.js';
 import { until } from '../helpers/fixture.js';
-import { expectNoContainers, requirePodman } from '../helpers/podman.js';
+import { exchange128BothWays, expectNoContainers, requirePodman } from '../helpers/podman.js';
 
 const TAG = 'podman';
 let d: Daemon;
@@ -73,14 +73,7 @@ describe('CNF containers under podman, attached with the API attach info', () =>
     const cb = await startCnf('cb');
     await until(async () => (await linkUp('ca')) && (await linkUp('cb')), Boolean, 'both ports up');
 
-    await cb.cmd('start');
-    await ca.cmd(`set eth-peer 0 ${b.mac}`);
-    await ca.cmd('start tx_first 4');
-    expect((await cb.testpmd.waitStats((s) => s.rxPackets >= 128)).rxPackets).toBe(128);
-    await cb.cmd('stop');
-    await cb.cmd(`set eth-peer 0 ${a.mac}`);
-    await cb.cmd('start tx_first 4');
-    expect((await ca.testpmd.waitStats((s) => s.rxPackets >= 128)).rxPackets).toBe(128);
+    await exchange128BothWays(ca, cb, a.mac, b.mac);
 
     const st = (await d.client.unary(d.client.ports, d.client.ports.GetPortStats, { name: '' })).stats;
     expect(st.find((s) => s.name === 'ca')).toMatchObject({ rxPackets: 128, txPackets: 128 });

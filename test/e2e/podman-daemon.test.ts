@@ -16,7 +16,7 @@ import type { Port__Output } from '../../src/api/gen/fastpath/v1/Port.js';
 import { CNF_IMAGE, CNF_LABEL, PodmanCnf } from '../../src/cnf/podman.js';
 import { daemonPaths } from '../helpers/daemon.js';
 import { until } from '../helpers/fixture.js';
-import { DAEMON_IMAGE, expectNoContainers, requirePodman } from '../helpers/podman.js';
+import { DAEMON_IMAGE, exchange128BothWays, expectNoContainers, requirePodman } from '../helpers/podman.js';
 
 const run = promisify(execFile);
 const TAG = 'podd';
@@ -102,14 +102,7 @@ describe('fastpathd in a podman container', () => {
     const cb = await PodmanCnf.start({ name: 'fp-podd-b', label: TAG, cpu: 0, attach: b.attach! });
     cnfs.push(cb);
     await until(() => c.unary(c.ports, c.ports.GetPortStats, { name: '' }), (r) => r.stats.filter((s) => s.linkUp).length === 2, 'both ports up');
-    await cb.cmd('start');
-    await ca.cmd(`set eth-peer 0 ${b.mac}`);
-    await ca.cmd('start tx_first 4');
-    expect((await cb.testpmd.waitStats((s) => s.rxPackets >= 128)).rxPackets).toBe(128);
-    await cb.cmd('stop');
-    await cb.cmd(`set eth-peer 0 ${a.mac}`);
-    await cb.cmd('start tx_first 4');
-    expect((await ca.testpmd.waitStats((s) => s.rxPackets >= 128)).rxPackets).toBe(128);
+    await exchange128BothWays(ca, cb, a.mac, b.mac);
     for (const cnf of cnfs.splice(0)) await cnf.stop();
     // Released inside the daemon's container: gone from the host as well.
     for (const name of ['da', 'db']) {

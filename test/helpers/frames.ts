@@ -5,24 +5,17 @@
 // verifies them.
 import { readFileSync, writeFileSync } from 'node:fs';
 
+import { macBytes, parsePrefix } from '../../src/core/flows/addr.js';
+
 const MARK = Buffer.from('FPT:');
 
-export function macBuf(mac: string): Buffer {
-  return Buffer.from(mac.split(':').map((x) => parseInt(x, 16)));
+/** Address bytes, parsed as flow rules parse them (src/core/flows/addr.ts). */
+function macBuf(mac: string): Buffer {
+  return Buffer.from(macBytes(mac));
 }
 
-function ipv4Buf(a: string): Buffer {
-  return Buffer.from(a.split('.').map(Number));
-}
-
-function ipv6Buf(a: string): Buffer {
-  const [h, t] = a.split('::');
-  const hs = h ? h.split(':') : [];
-  const ts = t ? t.split(':') : [];
-  const g = [...hs, ...Array(8 - hs.length - ts.length).fill('0'), ...ts];
-  const b = Buffer.alloc(16);
-  g.forEach((x, i) => b.writeUInt16BE(parseInt(x, 16), 2 * i));
-  return b;
+function ipBuf(a: string): Buffer {
+  return Buffer.from(parsePrefix(a).bytes); // a bare address is a full-length prefix: all bytes kept
 }
 
 export function marker(id: number): Buffer {
@@ -81,13 +74,13 @@ export function frame(f: FrameSpec): Buffer {
     const body = l4(f.ip, payload);
     const h = Buffer.alloc(20);
     h[0] = 0x45; h.writeUInt16BE(20 + body.length, 2); h[8] = 64; h[9] = f.ip.proto;
-    ipv4Buf(f.ip.src).copy(h, 12); ipv4Buf(f.ip.dst).copy(h, 16);
+    ipBuf(f.ip.src).copy(h, 12); ipBuf(f.ip.dst).copy(h, 16);
     parts.push(Buffer.from([0x08, 0x00]), h, body);
   } else if (f.ip?.v === 6) {
     const body = l4(f.ip, payload);
     const h = Buffer.alloc(40);
     h[0] = 0x60; h.writeUInt16BE(body.length, 4); h[6] = f.ip.proto; h[7] = 64;
-    ipv6Buf(f.ip.src).copy(h, 8); ipv6Buf(f.ip.dst).copy(h, 24);
+    ipBuf(f.ip.src).copy(h, 8); ipBuf(f.ip.dst).copy(h, 24);
     parts.push(Buffer.from([0x86, 0xdd]), h, body);
   } else {
     const t = Buffer.alloc(2);

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// Preconditions and leftovers of the podman e2e tests. They fail, loudly,
-// when podman cannot run a container or an image is missing: never skip.
+// Preconditions, leftovers and the traffic check of the podman e2e tests.
+// They fail, loudly, when podman cannot run a container or an image is
+// missing: never skip.
 import { execFileSync, spawnSync } from 'node:child_process';
 
-import { CNF_IMAGE, listCnfs } from '../../src/cnf/podman.js';
+import { expect } from 'vitest';
+
+import { CNF_IMAGE, listCnfs, type PodmanCnf } from '../../src/cnf/podman.js';
 
 export const DAEMON_IMAGE = process.env.FP_DAEMON_IMAGE ?? 'localhost/fastpathd:dev';
 
@@ -27,4 +30,19 @@ export async function expectNoContainers(label: string): Promise<void> {
     execFileSync('podman', ['rm', '-f', '-t', '0', ...left]);
     throw new Error(`containers left behind: ${left.join(', ')}`);
   }
+}
+
+/**
+ * b listens, a sends 4 bursts (128 frames) to b's MAC; then the other way.
+ * Each side must get exactly those 128 frames.
+ */
+export async function exchange128BothWays(a: PodmanCnf, b: PodmanCnf, macA: string, macB: string): Promise<void> {
+  await b.cmd('start');
+  await a.cmd(`set eth-peer 0 ${macB}`);
+  await a.cmd('start tx_first 4');
+  expect((await b.testpmd.waitStats((s) => s.rxPackets >= 128)).rxPackets).toBe(128);
+  await b.cmd('stop');
+  await b.cmd(`set eth-peer 0 ${macA}`);
+  await b.cmd('start tx_first 4');
+  expect((await a.testpmd.waitStats((s) => s.rxPackets >= 128)).rxPackets).toBe(128);
 }
