@@ -41,7 +41,7 @@ function kernelRequest(k: KernelInterface__Output | null | undefined): KernelReq
 }
 
 export function networkService(orch: Orchestrator, a: Adapter): NetworkServiceHandlers {
-  const view = async (name: string): Promise<Network> => toNetwork(orch.getNetwork(name), await orch.kernelStatus(name));
+  const view = async (name: string, live = true): Promise<Network> => toNetwork(orch.getNetwork(name), await orch.kernelStatus(name, live));
   return {
     CreateNetwork: a.unary('CreateNetwork', async (req) => {
       const n = req.network;
@@ -51,7 +51,8 @@ export function networkService(orch: Orchestrator, a: Adapter): NetworkServiceHa
       return { network: await view(network.name), created };
     }),
     GetNetwork: a.unary('GetNetwork', async (req) => ({ network: await view(req.name) })),
-    ListNetworks: a.unary('ListNetworks', async () => ({ networks: await Promise.all(orch.listNetworks().map((n) => view(n.name))) })),
+    // Configuration and path only: live counters would run iproute2 per network.
+    ListNetworks: a.unary('ListNetworks', async () => ({ networks: await Promise.all(orch.listNetworks().map((n) => view(n.name, false))) })),
     DeleteNetwork: a.unary('DeleteNetwork', async (req) => {
       await orch.deleteNetwork(req.name, req.allowMissing);
       return {};

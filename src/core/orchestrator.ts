@@ -153,7 +153,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       if (kernelWant) {
         const taken = this.keeper.state.networks.find((n) => n.kernel?.name === kernelWant.name);
         if (taken) throw exists(`kernel interface ${kernelWant.name} belongs to network ${taken.name}`);
-        await this.kernel!.precheck(kernelWant, rec.mtu);
+        await this.kernel!.precheck(kernelWant);
         rec.kernel = { ...kernelWant, mac: this.macs.allocate(this.usedMacs()) };
       }
       await this.dp.createNetwork(rec.name);
@@ -292,11 +292,12 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     return all.filter((p) => !name || p.name === name).sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** The kernel interface's live status and punt counters. */
-  async kernelStatus(network: string) {
+  /** The kernel interface's path and, when live, its status and punt counters (iproute2 and the data plane: GetNetwork, not listings). */
+  async kernelStatus(network: string, live = true) {
     const n = this.getNetwork(network);
     if (!n.kernel || !this.kernel) return undefined;
-    return { record: n.kernel, path: this.kernel.path, ...(await this.kernel.status(n.name, n.kernel)) };
+    const path = this.kernel.describe();
+    return live ? { path, ...(await this.kernel.status(n.name, n.kernel)) } : { path, punt: {} };
   }
 
   hasKernelInterface(network: string): boolean {

@@ -12,7 +12,6 @@ import { ApiServer } from '../api/server.js';
 import { HugepageManager } from '../core/hugepages/manager.js';
 import { MacPool } from '../core/mac-pool.js';
 import { FlowManager } from '../core/flows/flow-manager.js';
-import { chooseExceptionPath } from '../core/kernel/exception-path.js';
 import { KernelInterfaces } from '../core/kernel/kernel-manager.js';
 import { Orchestrator } from '../core/orchestrator.js';
 import { emptyState, type DesiredState } from '../core/state.js';
@@ -87,7 +86,7 @@ async function serve(
   const verified = await hp.verify();
   log.info({ step: 'hugepages', root: config.hugepages.root, ...verified }, 'hugepage reservations verified');
   const kernel = new KernelInterfaces(dp, config.exceptionPath, log);
-  const exceptionPath = describeExceptionPath(config.exceptionPath);
+  const exceptionPath = kernel.describe();
   log.info({ step: 'exception-path', ...exceptionPath }, 'kernel exception path');
   const orch = new Orchestrator(dp, keeper, new MacPool(config.macPrefix, config.macPoolSize), config.limits, log,
     (owner) => {
@@ -141,15 +140,6 @@ async function serve(
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
   });
-}
-
-/** What networks' kernel interfaces will be, for the log and SystemService. */
-function describeExceptionPath(mode: string): { kind: string; reason: string } {
-  try {
-    return chooseExceptionPath(mode);
-  } catch (e) {
-    return { kind: 'none', reason: (e as Error).message };
-  }
 }
 
 main().then(

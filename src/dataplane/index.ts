@@ -229,6 +229,8 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
       ? `iface=${iface},mac=${mac}`
       : `path=/dev/vhost-net,iface=${iface},mac=${mac},queues=1,queue_size=1024`;
     await this.call((a) => a.addPort({
+      // Every port needs a unique absolute path: the interface's sysfs one
+      // serves as this port's label (nothing is created there).
       name, network, path: `/sys/class/net/${iface}`, client: false, queues: 1, vlan: 0,
       driver: kind === 'tap' ? 'net_tap' : 'net_virtio_user', devargs, kernel: true,
     }));

@@ -286,10 +286,15 @@ fp_flow_forget_network(uint16_t net)
 	fp_c.flows[net] = NULL;
 }
 
+struct fp_flow_stats_arg {
+	const char *network;
+	struct fp_flow_stats *out;
+};
+
 int
 fp_cmd_flow_stats(void *arg, char *err)
 {
-	struct { const char *network; struct fp_flow_stats *out; } *a = arg;
+	struct fp_flow_stats_arg *a = arg;
 	struct fp_network *n = fp_network_find(a->network);
 	const struct fp_flow_table *t;
 	struct fp_flow_counter *c;
@@ -325,7 +330,7 @@ fp_flow_table_set(const struct fp_flow_table_conf *conf, char *err)
 int
 fp_flow_stats_read(const char *network, struct fp_flow_stats *out, char *err)
 {
-	struct { const char *network; struct fp_flow_stats *out; } a = { network, out };
+	struct fp_flow_stats_arg a = { network, out };
 
 	memset(out, 0, sizeof(*out));
 	return fp_ctl_call(fp_cmd_flow_stats, &a, err);

@@ -51,10 +51,15 @@ fp_cmd_punt_set(void *arg, char *err)
 	return 0;
 }
 
+struct fp_punt_stats_arg {
+	const char *network;
+	struct fp_punt_stats *out;
+};
+
 static int
 fp_cmd_punt_stats(void *arg, char *err)
 {
-	struct { const char *network; struct fp_punt_stats *out; } *a = arg;
+	struct fp_punt_stats_arg *a = arg;
 	struct fp_network *n = fp_network_find(a->network);
 
 	if (n == NULL)
@@ -80,7 +85,7 @@ fp_punt_set(const char *network, const struct fp_punt_class_conf conf[FP_PUNT_MA
 int
 fp_punt_stats_read(const char *network, struct fp_punt_stats *out, char *err)
 {
-	struct { const char *network; struct fp_punt_stats *out; } a = { network, out };
+	struct fp_punt_stats_arg a = { network, out };
 
 	return fp_ctl_call(fp_cmd_punt_stats, &a, err);
 }

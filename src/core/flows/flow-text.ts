@@ -155,7 +155,7 @@ export function parseFlow(text: string): FlowSpec {
     if (!(e instanceof ApiError)) throw e;
     // Pin the error on the token of the field it names, else on actions=.
     const field = /^(\w+)/.exec(e.message)?.[1] ?? '';
-    const t = where.get(field === 'vlan' ? 'vlan' : field) ?? (field === 'priority' ? undefined : actions);
+    const t = where.get(field) ?? (field === 'priority' ? undefined : actions);
     if (!t) throw e;
     throw new FlowParseError(e.message, t.col, t.text);
   }

@@ -51,13 +51,13 @@ export function validateNetns(ns: string): string {
 }
 
 /** Refuse what would fail half-way: a name in use, a missing namespace. */
-export async function checkCanCreate(spec: KernelIfaceSpec): Promise<void> {
-  if (spec.netns !== undefined && !existsSync(`/run/netns/${spec.netns}`)) {
-    throw notFound(`no network namespace named ${spec.netns} (ip netns add ${spec.netns})`);
+export async function checkCanCreate(name: string, netns?: string): Promise<void> {
+  if (netns !== undefined && !existsSync(`/run/netns/${netns}`)) {
+    throw notFound(`no network namespace named ${netns} (ip netns add ${netns})`);
   }
-  if (existsSync(`/sys/class/net/${spec.name}`)) throw exists(`a network interface named ${spec.name} already exists`);
-  if (spec.netns !== undefined && (await ip(['-n', spec.netns, 'link', 'show', 'dev', spec.name]).then(() => true, () => false))) {
-    throw exists(`a network interface named ${spec.name} already exists in namespace ${spec.netns}`);
+  if (existsSync(`/sys/class/net/${name}`)) throw exists(`a network interface named ${name} already exists`);
+  if (netns !== undefined && (await ip(['-n', netns, 'link', 'show', 'dev', name]).then(() => true, () => false))) {
+    throw exists(`a network interface named ${name} already exists in namespace ${netns}`);
   }
 }
 

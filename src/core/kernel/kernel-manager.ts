@@ -58,6 +58,15 @@ export class KernelInterfaces {
     return chooseExceptionPath(this.mode, this.probe);
   }
 
+  /** The path, or kind "none" and why not: for logs and SystemService. */
+  describe(): { kind: string; reason: string } {
+    try {
+      return this.path;
+    } catch (e) {
+      return { kind: 'none', reason: (e as Error).message };
+    }
+  }
+
   /** Validate and fill defaults (no MAC yet). */
   normalise(network: string, req: KernelRequest): Omit<KernelRecord, 'mac'> {
     const name = validateIfaceName(req.name || defaultIfaceName(network));
@@ -76,9 +85,9 @@ export class KernelInterfaces {
   }
 
   /** Refuse names in use and missing namespaces before anything is made. */
-  async precheck(rec: Omit<KernelRecord, 'mac'>, mtu: number): Promise<void> {
+  async precheck(rec: Omit<KernelRecord, 'mac'>): Promise<void> {
     void this.path; // throws when the configured path cannot work
-    await checkCanCreate({ name: rec.name, addresses: rec.addresses, mtu, ...(rec.netns ? { netns: rec.netns } : {}) });
+    await checkCanCreate(rec.name, rec.netns);
   }
 
   /** Make it; on failure, what was made is removed again. */
