@@ -123,7 +123,7 @@ static Napi::Value DeleteNetwork(const Napi::CallbackInfo& info) {
   return AsyncCall::Run(info.Env(), [name](char* err) { return fp_network_delete(name->c_str(), err); });
 }
 
-// addPort({name, network, path, client, queues, vlan[, driver, devargs]})
+// addPort({name, network, path, client, queues, vlan[, memifRingLog2 | driver, devargs, kernel]})
 static Napi::Value AddPort(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsObject())
     throw Napi::TypeError::New(info.Env(), "addPort(conf)");
@@ -136,7 +136,10 @@ static Napi::Value AddPort(const Napi::CallbackInfo& info) {
   conf->mode = o.Get("client").As<Napi::Boolean>().Value() ? FP_PORT_CLIENT : FP_PORT_SERVER;
   conf->queues = static_cast<uint16_t>(o.Get("queues").As<Napi::Number>().Uint32Value());
   conf->vlan = static_cast<uint16_t>(o.Get("vlan").As<Napi::Number>().Uint32Value());
-  if (o.Has("driver") && o.Get("driver").IsString()) {
+  if (o.Has("memifRingLog2") && o.Get("memifRingLog2").IsNumber()) {
+    conf->kind = FP_PORT_MEMIF;
+    conf->memif_log2_ring = static_cast<uint8_t>(o.Get("memifRingLog2").As<Napi::Number>().Uint32Value());
+  } else if (o.Has("driver") && o.Get("driver").IsString()) {
     conf->kind = FP_PORT_ETHDEV;
     CopyString(o, "driver", conf->driver, sizeof(conf->driver));
     CopyString(o, "devargs", conf->devargs, sizeof(conf->devargs));
@@ -308,6 +311,8 @@ static Napi::Value Stats(const Napi::CallbackInfo& info) {
         o.Set("tscHz", Napi::Number::New(env, static_cast<double>(st->tsc_hz)));
         o.Set("mbufsTotal", st->mbufs_total);
         o.Set("mbufsAvailable", st->mbufs_available);
+        o.Set("guardRegions", st->guard_regions);
+        o.Set("guardLost", Napi::Number::New(env, static_cast<double>(st->guard_lost)));
         Napi::Array ports = Napi::Array::New(env, st->n_ports);
         for (uint32_t i = 0; i < st->n_ports; i++) {
           const fp_port_stats& p = st->ports[i];
@@ -318,6 +323,7 @@ static Napi::Value Stats(const Napi::CallbackInfo& info) {
           po.Set("queuePairs", p.queue_pairs);
           po.Set("features", Napi::BigInt::New(env, p.features));
           po.Set("counters", Counters(env, p.counters, FP_PORT_COUNTER_MAX));
+          po.Set("peerErrors", Counters(env, p.peer_errors, FP_PEER_ERROR_MAX));
           ports.Set(i, po);
         }
         o.Set("ports", ports);
@@ -351,6 +357,10 @@ static Napi::Value PuntClassNames(const Napi::CallbackInfo& info) {
   return Names(info.Env(), fp_punt_class_name);
 }
 
+static Napi::Value PeerErrorNames(const Napi::CallbackInfo& info) {
+  return Names(info.Env(), fp_peer_error_name);
+}
+
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("start", Napi::Function::New(env, Start));
   exports.Set("stop", Napi::Function::New(env, Stop));
@@ -366,6 +376,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setPunt", Napi::Function::New(env, SetPunt));
   exports.Set("puntStats", Napi::Function::New(env, PuntStats));
   exports.Set("puntClassNames", Napi::Function::New(env, PuntClassNames));
+  exports.Set("peerErrorNames", Napi::Function::New(env, PeerErrorNames));
   exports.Set("portCounterNames", Napi::Function::New(env, PortCounterNames));
   exports.Set("workerCounterNames", Napi::Function::New(env, WorkerCounterNames));
   return exports;

@@ -45,6 +45,10 @@ void EventBridge::Post(const struct fp_event* ev, void*) {
       o.Set("features", Napi::BigInt::New(env, e->features));
       o.Set("queuePairs", e->queue_pairs);
     }
+    if (e->kind == FP_EVENT_LINK_DOWN && e->reason > 0) {
+      const char* why = fp_peer_error_reason(e->reason - 1u);
+      if (why != nullptr) o.Set("reason", why);
+    }
     if (e->kind == FP_EVENT_QUEUE_STATE) {
       o.Set("vring", e->vring);
       o.Set("enabled", e->enabled != 0);

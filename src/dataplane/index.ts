@@ -31,6 +31,9 @@ export interface LinkEvent {
   /** Negotiated virtio feature bits (link up only). */
   features?: bigint;
   queuePairs?: number;
+  /** Link down: why fastpath ended the peer's connection ("guest memory
+   * fault", ...); absent when the peer left on its own. */
+  reason?: string;
 }
 
 export interface QueueEvent {
@@ -53,6 +56,8 @@ export interface PortStats {
   txBytes: number;
   /** Drops by reason (see native/include/fp/fp_counters.h). */
   drops: Record<string, number>;
+  /** What the port's peer did wrong, by kind (FP_PEER_ERRORS). */
+  peerErrors: Record<string, number>;
 }
 
 export interface WorkerStats {
@@ -69,6 +74,8 @@ export interface WorkerStats {
 export interface DataplaneStats {
   tscHz: number;
   mbufs: { total: number; available: number; inUse: number };
+  /** Tenant memory regions the fault guard watches; faults its log dropped. */
+  guard: { regions: number; lost: number };
   ports: PortStats[];
   workers: WorkerStats[];
 }
@@ -176,7 +183,7 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
       await this.call((a) => a.addPort({
         name: p.name, network: p.network, path: p.socketPath,
         client: p.mode === 'client', queues: p.queues, vlan: p.vlan,
-        ...(p.type === 'memif' ? { driver: 'net_memif', devargs: memifDevargs(p) } : {}),
+        ...(p.type === 'memif' ? { memifRingLog2: p.memifRingLog2 } : {}),
       }));
     } catch (e) {
       await cleanupPortDir(p);
@@ -287,6 +294,7 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
         port: ev.port,
         up: ev.kind === 'link-up',
         ...(ev.kind === 'link-up' ? { features: ev.features ?? 0n, queuePairs: ev.queuePairs ?? 0 } : {}),
+        ...(ev.reason ? { reason: ev.reason } : {}),
       });
     }
   }
@@ -302,26 +310,20 @@ export function kernelPortName(iface: string): string {
   return `kernel:${iface}`;
 }
 
-/** fastpath is the memif server; the container connects as client. */
-function memifDevargs(p: ResolvedPort): string {
-  return [
-    'role=server', `socket=${p.socketPath}`, 'socket-abstract=no', 'id=0',
-    `rsize=${p.memifRingLog2}`, `bsize=${p.memifBufferSize}`,
-  ].join(',');
-}
-
 function convertStats(addon: NativeAddon, raw: NativeStats): DataplaneStats {
   const pnames = addon.portCounterNames();
   const wnames = addon.workerCounterNames();
+  const enames = addon.peerErrorNames();
   const ports = raw.ports.map((p) => {
     const v: Record<string, number> = {};
     pnames.forEach((n, i) => { v[n] = Number(p.counters[i]); });
     const drops: Record<string, number> = {};
     for (const n of pnames) if (n.startsWith('drop_')) drops[n.slice(5)] = v[n] ?? 0;
+    const peerErrors = Object.fromEntries(enames.map((n, i) => [n, Number(p.peerErrors[i])]));
     return {
       name: p.name, network: p.network, linkUp: p.linkUp, queuePairs: p.queuePairs, features: p.features,
       rxPackets: v.rx_packets ?? 0, rxBytes: v.rx_bytes ?? 0, txPackets: v.tx_packets ?? 0, txBytes: v.tx_bytes ?? 0,
-      drops,
+      drops, peerErrors,
     };
   });
   const workers = raw.workers.map((w) => {
@@ -339,6 +341,7 @@ function convertStats(addon: NativeAddon, raw: NativeStats): DataplaneStats {
   return {
     tscHz: raw.tscHz,
     mbufs: { total: raw.mbufsTotal, available: raw.mbufsAvailable, inUse: raw.mbufsTotal - raw.mbufsAvailable },
+    guard: { regions: raw.guardRegions, lost: raw.guardLost },
     ports,
     workers,
   };

@@ -20,6 +20,8 @@ export interface NativeEvent {
   queuePairs?: number;
   vring?: number;
   enabled?: boolean;
+  /** link-down: why fastpath ended the connection (absent: the peer left). */
+  reason?: string;
 }
 
 export interface NativePortConf {
@@ -29,7 +31,9 @@ export interface NativePortConf {
   client: boolean;
   queues: number;
   vlan: number;
-  /** Set for an ethdev-backed port (e.g. "net_memif"), with its devargs. */
+  /** A memif port (fastpath serves it): the largest ring a client may use, log2. */
+  memifRingLog2?: number;
+  /** Set for an ethdev-backed port (e.g. "net_tap"), with its devargs. */
   driver?: string;
   devargs?: string;
   /** The network's kernel exception interface (ethdev ports only). */
@@ -61,7 +65,10 @@ export interface NativeStats {
     queuePairs: number;
     features: bigint;
     counters: BigUint64Array; // order: portCounterNames()
+    peerErrors: BigUint64Array; // order: peerErrorNames()
   }>;
+  guardRegions: number;
+  guardLost: number;
   workers: Array<{ lcore: number; counters: BigUint64Array }>; // workerCounterNames()
 }
 
@@ -121,6 +128,7 @@ export interface NativeAddon {
   setPunt(network: string, classes: NativePuntClass[]): Promise<void>;
   puntStats(network: string): Promise<{ passed: BigUint64Array; policed: BigUint64Array }>;
   puntClassNames(): string[];
+  peerErrorNames(): string[];
   portCounterNames(): string[];
   workerCounterNames(): string[];
 }
@@ -128,7 +136,7 @@ export interface NativeAddon {
 export const NATIVE_FUNCTIONS: ReadonlyArray<keyof NativeAddon> = [
   'start', 'stop', 'info', 'setForwarding', 'createNetwork', 'deleteNetwork',
   'addPort', 'removePort', 'stats', 'setFlowTable', 'flowStats', 'setPunt', 'puntStats', 'puntClassNames',
-  'portCounterNames', 'workerCounterNames',
+  'peerErrorNames', 'portCounterNames', 'workerCounterNames',
 ];
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -40,6 +40,8 @@ struct fp_event {
 	uint16_t queue_pairs;
 	uint16_t vring;    /* QUEUE_STATE: vring index (even = to guest) */
 	uint8_t enabled;   /* QUEUE_STATE */
+	uint8_t reason;    /* LINK_DOWN: 0 = the peer left, else 1 + enum
+	                    * fp_peer_error (we ended the connection) */
 };
 
 /* Called on fp-ctl. Must not block; the binding copies and returns. */
@@ -61,8 +63,9 @@ struct fp_network_conf {
 
 enum fp_port_mode { FP_PORT_SERVER = 0, FP_PORT_CLIENT = 1 };
 
-/* vhost-user through librte_vhost, or any ethdev vdev (net_memif, net_tap). */
-enum fp_port_kind { FP_PORT_VHOST = 0, FP_PORT_ETHDEV = 1 };
+/* vhost-user through librte_vhost, memif served by fastpath, or an ethdev
+ * vdev (net_tap, virtio_user on vhost-net: the kernel exception path). */
+enum fp_port_kind { FP_PORT_VHOST = 0, FP_PORT_ETHDEV = 1, FP_PORT_MEMIF = 2 };
 
 #define FP_DEVARGS_MAX 512
 
@@ -74,7 +77,8 @@ struct fp_port_conf {
 	uint16_t queues;  /* queue pairs offered to the guest, 1..FP_MAX_QUEUES */
 	uint16_t vlan;    /* 0: trunk (frames keep their tags); 1..4094: access */
 	enum fp_port_kind kind;
-	char driver[32];  /* ethdev: vdev driver, e.g. "net_memif" */
+	uint8_t memif_log2_ring; /* memif: the largest ring a client may use (log2) */
+	char driver[32];  /* ethdev: vdev driver, e.g. "net_tap" */
 	char devargs[FP_DEVARGS_MAX]; /* ethdev: the driver's arguments */
 	uint8_t kernel;   /* ethdev: the network's kernel exception interface
 	                   * (at most one per network; its traffic is policed
@@ -88,6 +92,7 @@ struct fp_port_stats {
 	uint16_t queue_pairs;
 	uint64_t features;
 	uint64_t counters[FP_PORT_COUNTER_MAX];
+	uint64_t peer_errors[FP_PEER_ERROR_MAX];
 };
 
 struct fp_worker_stats {
@@ -101,6 +106,8 @@ struct fp_stats {
 	uint32_t mbufs_available;
 	uint32_t n_ports;
 	uint32_t n_workers;
+	uint32_t guard_regions; /* tenant memory regions watched for faults */
+	uint64_t guard_lost;    /* faults that overflowed the guard's log */
 	struct fp_port_stats *ports;     /* n_ports entries */
 	struct fp_worker_stats *workers; /* n_workers entries */
 };
@@ -248,6 +255,9 @@ void fp_stats_free(struct fp_stats *s);
 /* Names in counter order; any thread, no state. */
 const char *fp_port_counter_name(unsigned i);
 const char *fp_worker_counter_name(unsigned i);
+const char *fp_peer_error_name(unsigned i);
+/* What a disconnect for peer error i is reported as ("guest memory fault"). */
+const char *fp_peer_error_reason(unsigned i);
 
 #ifdef __cplusplus
 }

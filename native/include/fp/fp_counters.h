@@ -61,6 +61,26 @@ enum fp_punt_class {
 	FP_PUNT_MAX
 };
 
+/*
+ * What a port's peer (the tenant's end of the socket and of the shared
+ * memory) did wrong: X(name, reason shown when it disconnects the peer).
+ * Counted per port by the control threads. Every one but extra_conn ends the
+ * peer's connection; the port then waits for a fresh one.
+ */
+#define FP_PEER_ERRORS(X)                                                        \
+	X(guest_fault, "guest memory fault")                                          \
+	X(bad_message, "refused message")                                             \
+	X(bad_ring, "invalid descriptor in a shared ring")                            \
+	X(not_reading, "peer not reading its socket")                                 \
+	X(extra_conn, "second connection refused")
+
+enum fp_peer_error {
+#define FP_X(n, d) FP_PEER_##n,
+	FP_PEER_ERRORS(FP_X)
+#undef FP_X
+	FP_PEER_ERROR_MAX
+};
+
 /* Per-worker-lcore counters, like OVS pmd-perf-show. */
 #define FP_WORKER_COUNTERS(X) \
 	X(busy_cycles)            \

@@ -33,6 +33,8 @@
 #include "fp/fp.h"
 
 struct fp_flow_table;
+struct fp_memif;
+struct fp_memif_dp;
 
 #define FP_MAX_PORTS 1024
 #define FP_MAX_NETS 256
@@ -70,11 +72,23 @@ struct fp_port {
 
 	/* Changed while published. */
 	int vid;              /* vhost device or -1; vhost cb: w, dp: r (acquire).
-	                       * ethdev: 0 while the link is up, else -1 (LSC cb: w) */
+	                       * ethdev, memif: 0 while the link is up, else -1.
+	                       * Workers also skip a port whose peer faulted
+	                       * (fp_guard_port_faulted), until fp-ctl ends it. */
 	uint32_t vring_enabled; /* bit per vring; vhost cb: w, dp: r */
 	uint64_t features;    /* negotiated; vhost cb: w, ctl: r */
 	uint16_t queue_pairs; /* negotiated; vhost cb: w, ctl: r */
 	rte_spinlock_t txlock[FP_MAX_QUEUES]; /* dp: taken when tx_shared */
+
+	/* The peer (the tenant's end): one connection at a time. Under
+	 * fp_c.ports_lock unless said otherwise. */
+	int conn_vid;         /* vhost: device id of the connection, -1: none */
+	uint32_t conn_seq;    /* connections accepted so far: names the current one */
+	uint64_t peer_log_tsc; /* last peer error logged (rate limit) */
+	uint64_t peer_err[FP_PEER_ERROR_MAX]; /* ctl and vhost threads: atomic add */
+	struct fp_memif *memif; /* memif kind: connection state (fp-ctl only) */
+	struct fp_memif_dp *memif_dp; /* memif kind: what workers use while the
+	                       * peer is connected; ctl: w (release), dp: r (acquire) */
 
 	/* Owned by fp-ctl only. */
 	uint8_t removing;     /* under fp_c.ports_lock; vhost cbs ignore port */

@@ -13,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -23,13 +26,15 @@
 #include <rte_mbuf.h>
 #include <rte_version.h>
 
+#include "../common/fp_guard.h"
 #include "../dp/fp_worker.h"
 #include "fp_ctl.h"
 
 struct fp_ctl fp_c = {
 	.ports_lock = PTHREAD_MUTEX_INITIALIZER,
 	.q_lock = PTHREAD_MUTEX_INITIALIZER,
-	.q_cond = PTHREAD_COND_INITIALIZER,
+	.epfd = -1,
+	.wake_fd = -1,
 };
 struct fp_dp_globals fp_dp;
 
@@ -63,6 +68,15 @@ fp_err(char *err, int rc, const char *fmt, ...)
 	return rc;
 }
 
+/* Any thread (async-signal-safe): fp-ctl leaves epoll_wait. */
+static void
+fp_ctl_wake(void)
+{
+	uint64_t one = 1;
+	ssize_t rc = write(fp_c.wake_fd, &one, sizeof(one));
+	(void)rc; /* EAGAIN: the counter is full, so fp-ctl is awake anyway */
+}
+
 /* Queue cmd for fp-ctl and wait. @pre life_lock held; released here. */
 static int
 fp_ctl_submit(struct fp_cmd *cmd)
@@ -76,8 +90,8 @@ fp_ctl_submit(struct fp_cmd *cmd)
 	else
 		fp_c.cmd_head = cmd;
 	fp_c.cmd_tail = cmd;
-	pthread_cond_signal(&fp_c.q_cond);
 	pthread_mutex_unlock(&fp_c.q_lock);
+	fp_ctl_wake();
 	pthread_mutex_unlock(&life_lock);
 
 	while (sem_wait(&cmd->done) != 0 && errno == EINTR)
@@ -110,8 +124,22 @@ fp_ctl_post_event(const struct fp_event *ev)
 	} else {
 		fp_c.ev_dropped++;
 	}
-	pthread_cond_signal(&fp_c.q_cond);
 	pthread_mutex_unlock(&fp_c.q_lock);
+	fp_ctl_wake();
+}
+
+int
+fp_ctl_watch_add(struct fp_ctl_watch *w, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = w };
+
+	return epoll_ctl(fp_c.epfd, EPOLL_CTL_ADD, w->fd, &ev) == 0 ? 0 : -errno;
+}
+
+void
+fp_ctl_watch_del(struct fp_ctl_watch *w)
+{
+	epoll_ctl(fp_c.epfd, EPOLL_CTL_DEL, w->fd, NULL);
 }
 
 static int
@@ -145,6 +173,10 @@ fp_setup(char *err)
 			      (unsigned)((uint64_t)fp_c.conf.n_mbufs *
 					 (RTE_MBUF_DEFAULT_BUF_SIZE + 128 + 64) >> 20),
 			      rte_strerror(rte_errno));
+
+	/* After rte_eal_init: EAL swaps SIGBUS handlers while it maps memory. */
+	if (fp_guard_init(fp_c.wake_fd) != 0)
+		return fp_err(err, -errno, "cannot install the guest-memory fault handler");
 
 	sz = rte_rcu_qsbr_get_memsize(n);
 	fp_dp.qsv = rte_zmalloc("fp_qsv", sz, RTE_CACHE_LINE_SIZE);
@@ -180,6 +212,7 @@ fp_teardown(void)
 	fp_dp.qsv = NULL;
 	rte_mempool_free(fp_dp.pool);
 	fp_dp.pool = NULL;
+	fp_guard_fini();
 }
 
 static int
@@ -200,21 +233,30 @@ fp_ctl_loop(void)
 	uint64_t next_age = rte_get_tsc_cycles() + fp_c.tsc_hz;
 
 	while (!fp_c.exiting) {
+		struct epoll_event fdev[16];
 		struct fp_cmd *cmds;
 		struct fp_event evs[64];
 		unsigned n_ev = 0;
-		struct timespec ts;
+		int busy, n_fd;
 
 		pthread_mutex_lock(&fp_c.q_lock);
-		if (fp_c.cmd_head == NULL && fp_c.ev_head == fp_c.ev_tail) {
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += 200 * 1000 * 1000;
-			if (ts.tv_nsec >= 1000000000) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000;
+		busy = fp_c.cmd_head != NULL || fp_c.ev_head != fp_c.ev_tail;
+		pthread_mutex_unlock(&fp_c.q_lock);
+		/* 100 ms at most: link polling, aging, and faults that workers
+		 * report without a system call. */
+		n_fd = epoll_wait(fp_c.epfd, fdev, RTE_DIM(fdev), busy ? 0 : 100);
+		for (int i = 0; i < n_fd; i++) {
+			struct fp_ctl_watch *w = fdev[i].data.ptr;
+			if (w == NULL) {
+				uint64_t v;
+				ssize_t rc = read(fp_c.wake_fd, &v, sizeof(v));
+				(void)rc;
+			} else {
+				w->cb(w, fdev[i].events);
 			}
-			pthread_cond_timedwait(&fp_c.q_cond, &fp_c.q_lock, &ts);
 		}
+
+		pthread_mutex_lock(&fp_c.q_lock);
 		cmds = fp_c.cmd_head;
 		fp_c.cmd_head = fp_c.cmd_tail = NULL;
 		while (fp_c.ev_head != fp_c.ev_tail && n_ev < RTE_DIM(evs))
@@ -231,9 +273,11 @@ fp_ctl_loop(void)
 			sem_post(&cmds->done); /* cmds may vanish now */
 			cmds = next;
 		}
-		if (!fp_c.exiting)
-			fp_ethdev_poll_links();
-		if (!fp_c.exiting && rte_get_tsc_cycles() >= next_age) {
+		if (fp_c.exiting)
+			break;
+		fp_peer_tick();
+		fp_ethdev_poll_links();
+		if (rte_get_tsc_cycles() >= next_age) {
 			fp_network_age_all();
 			next_age = rte_get_tsc_cycles() + fp_c.tsc_hz;
 		}
@@ -247,6 +291,16 @@ fp_ctl_main(void *unused)
 
 	(void)unused;
 	pthread_setname_np(pthread_self(), "fp-ctl");
+	fp_c.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	fp_c.epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (fp_c.wake_fd < 0 || fp_c.epfd < 0 ||
+	    epoll_ctl(fp_c.epfd, EPOLL_CTL_ADD, fp_c.wake_fd,
+		      &(struct epoll_event){ .events = EPOLLIN, .data.ptr = NULL }) != 0) {
+		start_rc = fp_err(start_err, -errno, "cannot create fp-ctl's event descriptors: %s",
+				  strerror(errno));
+		sem_post(&start_sem);
+		return NULL;
+	}
 	rc = rte_eal_init(fp_c.conf.argc, fp_c.conf.argv);
 	if (rc < 0) {
 		int e = rte_errno ? rte_errno : EINVAL;

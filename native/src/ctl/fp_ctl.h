@@ -38,9 +38,14 @@ struct fp_ctl {
 	uint8_t forwarding;
 	uint64_t snap_gen;
 
+	/* fp-ctl sleeps in epoll_wait on epfd: wake_fd (an eventfd any thread,
+	 * a signal handler included, writes to when it queues work) and the
+	 * sockets fp-ctl serves (memif). */
+	int epfd;
+	int wake_fd;
+
 	/* Event queue: vhost callbacks push (any thread), fp-ctl pops. */
 	pthread_mutex_t q_lock;
-	pthread_cond_t q_cond;
 	struct fp_cmd *cmd_head, *cmd_tail;   /* under q_lock */
 	struct fp_event evq[FP_EVQ_SIZE];     /* under q_lock */
 	uint32_t ev_head, ev_tail;            /* under q_lock */
@@ -60,6 +65,20 @@ int fp_ctl_call(int (*fn)(void *arg, char *err), void *arg, char *err);
 
 /* Queue an event for JS. @pre any thread (vhost callbacks). */
 void fp_ctl_post_event(const struct fp_event *ev);
+
+/* A socket fp-ctl watches; cb runs on fp-ctl with the epoll events. The
+ * struct must live until fp_ctl_watch_del. */
+struct fp_ctl_watch {
+	int fd;
+	void (*cb)(struct fp_ctl_watch *w, uint32_t events);
+};
+/* @pre fp-ctl. */
+int fp_ctl_watch_add(struct fp_ctl_watch *w, uint32_t events);
+void fp_ctl_watch_del(struct fp_ctl_watch *w);
+
+/* Disconnect the peers the fault guard marked and count what they did.
+ * @pre fp-ctl, every loop. */
+void fp_peer_tick(void);
 
 /* Build a snapshot from fp_c and publish it, then free the old one after a
  * grace period. Nothing changes when it fails. @pre called on fp-ctl. */

@@ -1,13 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * vhost-user ports, driven through librte_vhost directly (not the net_vhost
- * PMD: ethdev caps ports at RTE_MAX_ETHPORTS, 32 in Debian's build, and we
- * want a thousand).
- *
- * Commands run on fp-ctl. The vhost callbacks run on the library's
- * vhost-events thread; they only record state the workers need and queue an
- * event, except destroy_device, which must also wait for a grace period so
- * that no worker still uses the device when the library frees it.
+ * Ports: adding and removing them, whatever their kind (vhost-user in
+ * fp_vhost.c, memif in fp_memif.c, ethdev in fp_ethdev.c). Commands run on
+ * fp-ctl.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,133 +15,8 @@
 #include <rte_vhost.h>
 
 #include "fp_ctl.h"
-
-/* The switch does no checksum or segmentation work: offer no offloads, so
- * guests hand us complete frames and accept plain ones (as OVS does by
- * default). */
-#define FP_VHOST_DISABLED_FEATURES                                               \
-	((1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) |       \
-	 (1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_TSO6) | \
-	 (1ULL << VIRTIO_NET_F_GUEST_ECN) | (1ULL << VIRTIO_NET_F_GUEST_UFO) |   \
-	 (1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) |   \
-	 (1ULL << VIRTIO_NET_F_HOST_ECN) | (1ULL << VIRTIO_NET_F_HOST_UFO))
-
-/* @pre fp_c.ports_lock held. */
-static struct fp_port *
-fp_port_by_vid_path(int vid)
-{
-	char path[FP_PATH_MAX];
-
-	if (rte_vhost_get_ifname(vid, path, sizeof(path)) != 0)
-		return NULL;
-	for (unsigned i = 0; i < FP_MAX_PORTS; i++) {
-		struct fp_port *p = fp_c.ports[i];
-		if (p != NULL && p->kind == FP_PORT_VHOST && !p->removing &&
-		    strcmp(p->path, path) == 0)
-			return p;
-	}
-	return NULL;
-}
-
-static void
-fp_event_init(struct fp_event *ev, enum fp_event_kind kind, const struct fp_port *p)
-{
-	memset(ev, 0, sizeof(*ev));
-	ev->kind = kind;
-	snprintf(ev->port, sizeof(ev->port), "%s", p->name);
-}
-
-/* @pre vhost-events thread. */
-static int
-fp_vhost_new_device(int vid)
-{
-	struct fp_event ev;
-	struct fp_port *p;
-	uint64_t features = 0;
-	uint16_t qp;
-
-	pthread_mutex_lock(&fp_c.ports_lock);
-	p = fp_port_by_vid_path(vid);
-	if (p == NULL) {
-		pthread_mutex_unlock(&fp_c.ports_lock);
-		return -1; /* being removed: refuse the device */
-	}
-	rte_vhost_get_negotiated_features(vid, &features);
-	qp = (uint16_t)(rte_vhost_get_vring_num(vid) / 2);
-	/* We poll; ask the guest not to kick us. */
-	for (uint16_t v = 0; v < qp * 2; v++)
-		rte_vhost_enable_guest_notification(vid, v, 0);
-	p->features = features;
-	__atomic_store_n(&p->queue_pairs, qp, __ATOMIC_RELAXED);
-	__atomic_store_n(&p->vid, vid, __ATOMIC_RELEASE);
-	fp_event_init(&ev, FP_EVENT_LINK_UP, p);
-	ev.features = features;
-	ev.queue_pairs = qp;
-	pthread_mutex_unlock(&fp_c.ports_lock);
-	fp_ctl_post_event(&ev);
-	return 0;
-}
-
-/* @pre vhost-events thread, or fp-ctl inside rte_vhost_driver_unregister. */
-static void
-fp_vhost_destroy_device(int vid)
-{
-	struct fp_event ev;
-	struct fp_port *p = NULL;
-
-	pthread_mutex_lock(&fp_c.ports_lock);
-	for (unsigned i = 0; i < FP_MAX_PORTS; i++) {
-		struct fp_port *q = fp_c.ports[i];
-		if (q != NULL && q->kind == FP_PORT_VHOST &&
-		    __atomic_load_n(&q->vid, __ATOMIC_RELAXED) == vid) {
-			p = q;
-			break;
-		}
-	}
-	if (p != NULL) {
-		__atomic_store_n(&p->vid, -1, __ATOMIC_RELEASE);
-		fp_event_init(&ev, FP_EVENT_LINK_DOWN, p);
-	}
-	pthread_mutex_unlock(&fp_c.ports_lock);
-	if (p == NULL)
-		return;
-	/* Workers that loaded the old vid finish their iteration first. */
-	rte_rcu_qsbr_synchronize(fp_dp.qsv, RTE_QSBR_THRID_INVALID);
-	fp_ctl_post_event(&ev);
-}
-
-/* @pre vhost-events thread. May come before new_device. */
-static int
-fp_vhost_vring_state_changed(int vid, uint16_t vring, int enable)
-{
-	struct fp_event ev;
-	struct fp_port *p;
-
-	if (vring >= 32)
-		return 0;
-	pthread_mutex_lock(&fp_c.ports_lock);
-	p = fp_port_by_vid_path(vid);
-	if (p == NULL) {
-		pthread_mutex_unlock(&fp_c.ports_lock);
-		return 0;
-	}
-	if (enable)
-		__atomic_fetch_or(&p->vring_enabled, 1u << vring, __ATOMIC_RELEASE);
-	else
-		__atomic_fetch_and(&p->vring_enabled, ~(1u << vring), __ATOMIC_RELEASE);
-	fp_event_init(&ev, FP_EVENT_QUEUE_STATE, p);
-	ev.vring = vring;
-	ev.enabled = (uint8_t)(enable != 0);
-	pthread_mutex_unlock(&fp_c.ports_lock);
-	fp_ctl_post_event(&ev);
-	return 0;
-}
-
-static const struct rte_vhost_device_ops fp_vhost_ops = {
-	.new_device = fp_vhost_new_device,
-	.destroy_device = fp_vhost_destroy_device,
-	.vring_state_changed = fp_vhost_vring_state_changed,
-};
+#include "fp_memif.h"
+#include "fp_vhost.h"
 
 struct fp_port *
 fp_port_find(const char *name)
@@ -239,7 +109,6 @@ fp_cmd_port_add(void *arg, char *err)
 	const struct fp_port_conf *c = arg;
 	struct fp_network *net;
 	struct fp_port *p;
-	uint64_t flags = 0;
 	int slot, rc;
 
 	rc = fp_port_validate(c, err);
@@ -274,6 +143,7 @@ fp_cmd_port_add(void *arg, char *err)
 	p->netp = net;
 	p->eth_port = UINT16_MAX; /* no ethdev yet: matches no LSC event */
 	p->vid = -1;
+	p->conn_vid = -1;
 	for (unsigned q = 0; q < FP_MAX_QUEUES; q++)
 		rte_spinlock_init(&p->txlock[q]);
 
@@ -298,27 +168,36 @@ fp_cmd_port_add(void *arg, char *err)
 		return rc;
 	}
 
-	if (c->mode == FP_PORT_CLIENT)
-		flags |= RTE_VHOST_USER_CLIENT; /* reconnects by default */
-	if (rte_vhost_driver_register(p->path, flags) != 0) {
+	if (c->kind == FP_PORT_MEMIF) {
+		fp_port_assign_rxqs(p);
+		fp_port_set_slot((unsigned)slot, p);
+		rc = fp_memif_open(p, c->memif_log2_ring, err);
+		if (rc == 0)
+			rc = fp_snapshot_publish(err);
+		if (rc == 0) {
+			fp_port_flows_refresh(p);
+			return 0;
+		}
+		pthread_mutex_lock(&fp_c.ports_lock);
+		p->removing = 1;
+		pthread_mutex_unlock(&fp_c.ports_lock);
+		fp_memif_close(p);
+		fp_port_set_slot((unsigned)slot, NULL);
+		fp_port_release_rxqs(p);
 		rte_free(p);
-		return fp_err(err, -EIO, "vhost: cannot register socket %s (see the log)",
-			      c->path);
+		return rc;
 	}
-	rte_vhost_driver_disable_features(p->path, FP_VHOST_DISABLED_FEATURES);
-	rte_vhost_driver_callback_register(p->path, &fp_vhost_ops);
 
+	rc = fp_vhost_open(p, err);
+	if (rc != 0) {
+		rte_free(p);
+		return rc;
+	}
 	fp_port_assign_rxqs(p);
 	fp_port_set_slot((unsigned)slot, p); /* callbacks can find it from now */
-	if (rte_vhost_driver_start(p->path) != 0) {
-		/* The orchestrator clears stale socket files first, so the usual
-		 * cause is the vhost library's fd table (1024 entries, shared by
-		 * listening sockets and guest connections) being full. */
-		rc = fp_err(err, -ENOSPC,
-			    "vhost: cannot start socket %s: its table of 1024 sockets and "
-			    "connections is probably full (see the VHOST_CONFIG log)", c->path);
+	rc = fp_vhost_start(p, err);
+	if (rc != 0)
 		goto fail;
-	}
 	rc = fp_snapshot_publish(err);
 	if (rc != 0)
 		goto fail;
@@ -328,7 +207,7 @@ fail:
 	pthread_mutex_lock(&fp_c.ports_lock);
 	p->removing = 1;
 	pthread_mutex_unlock(&fp_c.ports_lock);
-	rte_vhost_driver_unregister(p->path);
+	fp_vhost_close(p);
 	fp_port_set_slot((unsigned)slot, NULL);
 	fp_port_release_rxqs(p);
 	rte_free(p);
@@ -355,14 +234,12 @@ fp_port_destroy(struct fp_port *p, char *err)
 			__atomic_store_n(&p->netp->kernel_token, p->token, __ATOMIC_RELAXED);
 		return rc;
 	}
-	if (p->kind == FP_PORT_ETHDEV) {
+	if (p->kind == FP_PORT_ETHDEV)
 		fp_ethdev_close(p);
-	} else {
-		/* Calls destroy_device for a connected guest (on this thread). */
-		rte_vhost_driver_unregister(p->path);
-		if (p->mode == FP_PORT_SERVER)
-			unlink(p->path);
-	}
+	else if (p->kind == FP_PORT_MEMIF)
+		fp_memif_close(p);
+	else
+		fp_vhost_close(p);
 	fp_port_set_slot(p->slot, NULL);
 	fp_port_release_rxqs(p);
 	fp_network_forget_port(fp_c.nets[p->net], p->token);

@@ -7,6 +7,7 @@
 
 #include <rte_mempool.h>
 
+#include "../common/fp_guard.h"
 #include "fp_ctl.h"
 
 static const char *const port_counter_names[] = {
@@ -55,6 +56,8 @@ fp_cmd_stats(void *arg, char *err)
 	st->tsc_hz = fp_c.tsc_hz;
 	st->mbufs_total = fp_dp.pool->size;
 	st->mbufs_available = rte_mempool_avail_count(fp_dp.pool);
+	st->guard_regions = fp_guard_count();
+	st->guard_lost = fp_guard_lost();
 	for (unsigned i = 0; i < FP_MAX_PORTS; i++) {
 		const struct fp_port *p = fp_c.ports[i];
 		struct fp_port_stats *ps;
@@ -71,6 +74,8 @@ fp_cmd_stats(void *arg, char *err)
 			for (unsigned c = 0; c < FP_PORT_COUNTER_MAX; c++)
 				ps->counters[c] +=
 					__atomic_load_n(&p->stats[w].v[c], __ATOMIC_RELAXED);
+		for (unsigned e = 0; e < FP_PEER_ERROR_MAX; e++)
+			ps->peer_errors[e] = __atomic_load_n(&p->peer_err[e], __ATOMIC_RELAXED);
 	}
 	for (unsigned w = 0; w < fp_dp.n_workers; w++) {
 		struct fp_worker_stats *ws = &st->workers[st->n_workers++];

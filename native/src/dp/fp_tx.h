@@ -16,7 +16,9 @@
 #include <rte_vhost.h>
 
 #include "../common/fp_globals.h"
+#include "../common/fp_guard.h"
 #include "../common/fp_worker_local.h"
+#include "fp_memif_dp.h"
 #include "fp_punt_dp.h"
 
 static inline void
@@ -37,13 +39,35 @@ fp_tx_flush(struct fp_worker_local *wl, struct fp_port *q)
 		return;
 	b->n = 0;
 	vid = __atomic_load_n(&q->vid, __ATOMIC_ACQUIRE);
-	if (unlikely(vid < 0)) {
+	if (unlikely(vid < 0 || fp_guard_port_faulted(q->slot, q->token))) {
 		fp_count(q, wl->idx, FP_PORT_DROP_link_down, n);
 		rte_pktmbuf_free_bulk(b->m, n);
 		return;
 	}
 	qp = __atomic_load_n(&q->queue_pairs, __ATOMIC_RELAXED);
 	txq = qp > 1 ? wl->idx % qp : 0;
+	if (q->kind == FP_PORT_MEMIF) {
+		struct fp_memif_dp *d = __atomic_load_n(&q->memif_dp, __ATOMIC_ACQUIRE);
+		int bad = 0;
+
+		if (d != NULL) {
+			if (unlikely(fp_dp.n_workers > qp)) {
+				rte_spinlock_lock(&q->txlock[txq]);
+				sent = fp_memif_tx(d, txq, b->m, n, &bytes, &bad);
+				rte_spinlock_unlock(&q->txlock[txq]);
+			} else {
+				sent = fp_memif_tx(d, txq, b->m, n, &bytes, &bad);
+			}
+			if (unlikely(bad))
+				fp_guard_report(q->token, d->conn, 0, FP_PEER_bad_ring, 0);
+		}
+		fp_count(q, wl->idx, FP_PORT_tx_packets, sent);
+		fp_count(q, wl->idx, FP_PORT_tx_bytes, bytes);
+		if (unlikely(sent < n))
+			fp_count(q, wl->idx, FP_PORT_DROP_tx_full, n - sent);
+		rte_pktmbuf_free_bulk(b->m, n); /* copied */
+		return;
+	}
 	if (q->kind == FP_PORT_ETHDEV) {
 		/* The PMD owns what it sent: count bytes first, free the rest. */
 		for (uint16_t i = 0; i < n; i++)
@@ -158,7 +182,8 @@ fp_flood(struct fp_worker_local *wl, const struct fp_snapshot *s,
 		struct fp_port *q = fl->port[i];
 		/* A port with no guest is skipped, not counted as a drop. */
 		if (q != in && fp_vlan_ok(q, vid) &&
-		    __atomic_load_n(&q->vid, __ATOMIC_RELAXED) >= 0)
+		    __atomic_load_n(&q->vid, __ATOMIC_RELAXED) >= 0 &&
+		    !fp_guard_port_faulted(q->slot, q->token))
 			out[n++] = q;
 	}
 	if (n == 0) {

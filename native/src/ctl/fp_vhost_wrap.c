@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The system calls librte_vhost makes on tenant input, seen through us. The
+ * addon links librte_vhost statically with -Wl,--wrap for each of these
+ * (native/CMakeLists.txt), so every call the library makes lands here first
+ * and goes on to the real one (__real_*). Our own objects in the same link
+ * are wrapped too; for them these functions change nothing.
+ *
+ * - mmap64 / munmap: a shared file mapping made while the library handles a
+ *   connection's message is that tenant's memory: register it with the
+ *   fault guard before the library can touch it, forget it before it is
+ *   unmapped. So the guard's table is exactly what is mapped, no window.
+ * - accept / connect: the socket of a new connection, for new_connection,
+ *   which the library calls next on the same thread (we need it to end a
+ *   faulted tenant's connection without touching anyone else's).
+ * - sendmsg: replies never block. A front-end that stops reading would
+ *   otherwise stall the vhost-events thread, which serves every tenant, and
+ *   with it any worker waiting for a virtqueue lock that thread holds.
+ * - close: a connection socket being closed is no longer ours to shut down.
+ *
+ * @pre whatever thread the library calls from (vhost-events, vhost-reconn,
+ * fp-ctl inside rte_vhost_driver_start/unregister).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../common/fp_guard.h"
+#include "fp_vhost.h"
+
+void *__real_mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+int __real_munmap(void *addr, size_t len);
+int __real_accept(int fd, struct sockaddr *sa, socklen_t *len);
+int __real_connect(int fd, const struct sockaddr *sa, socklen_t len);
+ssize_t __real_sendmsg(int fd, const struct msghdr *msg, int flags);
+int __real_close(int fd);
+
+void *__wrap_mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+int __wrap_munmap(void *addr, size_t len);
+int __wrap_accept(int fd, struct sockaddr *sa, socklen_t *len);
+int __wrap_connect(int fd, const struct sockaddr *sa, socklen_t len);
+ssize_t __wrap_sendmsg(int fd, const struct msghdr *msg, int flags);
+int __wrap_close(int fd);
+
+void *
+__wrap_mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	struct fp_vhost_owner o = fp_vhost_cur;
+	void *m = __real_mmap64(addr, len, prot, flags, fd, off);
+	struct stat st;
+	size_t span = len;
+
+	if (m == MAP_FAILED || fd < 0 || !(flags & MAP_SHARED) || o.token == 0)
+		return m;
+	/* The mapping ends at a page of the file's own size (2 MiB on
+	 * hugetlbfs): the guard must cover, and later replace, all of it. */
+	if (fstat(fd, &st) == 0 && st.st_blksize > 0)
+		span = (len + (size_t)st.st_blksize - 1) / (size_t)st.st_blksize * (size_t)st.st_blksize;
+	if (fp_guard_add(m, span, o.token, o.conn) != 0) {
+		/* Unguarded tenant memory is worse than a refused mem table. */
+		__real_munmap(m, len);
+		errno = ENOMEM;
+		return MAP_FAILED;
+	}
+	return m;
+}
+
+int
+__wrap_munmap(void *addr, size_t len)
+{
+	fp_guard_forget_range(addr, len);
+	return __real_munmap(addr, len);
+}
+
+int
+__wrap_accept(int fd, struct sockaddr *sa, socklen_t *len)
+{
+	int c = __real_accept(fd, sa, len);
+
+	fp_vhost_last_fd = c;
+	return c;
+}
+
+int
+__wrap_connect(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	int rc = __real_connect(fd, sa, len);
+
+	if (rc == 0 || errno == EINPROGRESS)
+		fp_vhost_last_fd = fd;
+	return rc;
+}
+
+ssize_t
+__wrap_sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	ssize_t n = __real_sendmsg(fd, msg, flags | MSG_DONTWAIT | MSG_NOSIGNAL);
+
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		int e = errno;
+		if (fp_vhost_fd_stalled(fd))
+			shutdown(fd, SHUT_RDWR); /* the library sees EOF and ends it */
+		errno = e;
+	}
+	return n;
+}
+
+int
+__wrap_close(int fd)
+{
+	fp_vhost_fd_closing(fd);
+	return __real_close(fd);
+}
