@@ -32,7 +32,7 @@ export function toPort(v: PortView): Port {
 function toStats(s: DpPortStats): PortStats {
   return {
     name: s.name, network: s.network, linkUp: s.linkUp, rxPackets: s.rxPackets, rxBytes: s.rxBytes,
-    txPackets: s.txPackets, txBytes: s.txBytes, drops: s.drops,
+    txPackets: s.txPackets, txBytes: s.txBytes, drops: s.drops, peerErrors: s.peerErrors,
   };
 }
 
@@ -41,7 +41,7 @@ function toEvent(e: PortEventView): PortEvent {
     : e.kind === 'disconnected' ? 'PORT_EVENT_TYPE_DISCONNECTED' : 'PORT_EVENT_TYPE_QUEUE_STATE';
   return {
     port: e.port, type, features: e.features ?? 0, queuePairs: e.queuePairs ?? 0, vring: e.vring ?? 0,
-    enabled: e.enabled ?? false, timeMs: e.timeMs,
+    enabled: e.enabled ?? false, timeMs: e.timeMs, reason: e.reason ?? '',
   };
 }
 

@@ -67,6 +67,8 @@ function eventDetails(e: PortEvent__Output): string {
     case 'PORT_EVENT_TYPE_QUEUE_STATE':
       // Even vrings carry frames to the guest, odd ones from it.
       return `vring=${e.vring} (${e.vring % 2 === 0 ? 'to guest' : 'from guest'}) ${e.enabled ? 'enabled' : 'disabled'}`;
+    case 'PORT_EVENT_TYPE_DISCONNECTED':
+      return e.reason ? `reason="${e.reason}"` : '';
     default:
       return '';
   }

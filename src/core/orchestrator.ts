@@ -65,6 +65,8 @@ export interface PortEventView {
   queuePairs?: number;
   vring?: number;
   enabled?: boolean;
+  /** disconnected: why fastpath ended the connection; absent if the guest left. */
+  reason?: string;
   timeMs: number;
 }
 
@@ -352,7 +354,9 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     this.emit('port-event', {
       port: ev.port, kind: ev.up ? 'connected' : 'disconnected', timeMs: Date.now(),
       ...(ev.up ? { features, queuePairs: ev.queuePairs ?? 0 } : {}),
+      ...(ev.reason ? { reason: ev.reason } : {}),
     });
+    if (ev.reason) this.log.warn({ port: ev.port, reason: ev.reason }, 'ended the connection of a misbehaving guest');
   }
 
   private onQueue(ev: QueueEvent): void {

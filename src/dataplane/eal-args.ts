@@ -79,8 +79,11 @@ export function planEal(cfg: DataplaneConfig, huge: HugepageView): EalPlan {
     '--log-level', cfg.logLevel,
     ...(useHuge
       // Our own hugetlbfs only: never a container's quota mount, and no
-      // files left behind after a crash.
-      ? ['--huge-dir', cfg.hugeDir, '--huge-unlink']
+      // files left behind after a crash. --socket-limit = -m: the heap never
+      // grows after start, so EAL never swaps in the SIGBUS handler it uses
+      // while mapping new hugepages (it would take the faults of tenants'
+      // memory from the guard, src/common/fp_guard.h).
+      ? ['--huge-dir', cfg.hugeDir, '--huge-unlink', '--socket-limit', String(cfg.memoryMb)]
       : ['--no-huge']),
     ...cfg.extraEalArgs,
   ];

@@ -264,8 +264,8 @@ describe('fpctl', () => {
     const drops = Object.values(s.drops).reduce((x, y) => x + y, 0);
     const reasons = Object.entries(s.drops).filter(([, n]) => n > 0).map(([k, n]) => `${k}=${n}`).join(' ') || '-';
     const table = (await fpctl('stats', 'web0')).stdout.split('\n');
-    expect(table[0]).toMatch(/^PORT +NETWORK +LINK +RX_PKTS +RX_BYTES +TX_PKTS +TX_BYTES +DROPS +DROPS_BY_REASON$/);
-    expect(table[1]).toMatch(new RegExp(`^web0 +web +up +128 +${s.rxBytes} +${s.txPackets} +${s.txBytes} +${drops} +${reasons}$`));
+    expect(table[0]).toMatch(/^PORT +NETWORK +LINK +RX_PKTS +RX_BYTES +TX_PKTS +TX_BYTES +DROPS +DROPS_BY_REASON +PEER_ERRORS$/);
+    expect(table[1]).toMatch(new RegExp(`^web0 +web +up +128 +${s.rxBytes} +${s.txPackets} +${s.txBytes} +${drops} +${reasons} +-$`));
     const every = await fpctlJson<{ stats: Array<{ name: string }> }>('stats');
     expect(every.stats.map((x) => x.name)).toEqual(['web0', 'web1', 'web2']);
 

@@ -16,7 +16,7 @@ describe('EAL argument planning', () => {
   it('uses hugepages on our own mount when enough are free', () => {
     const p = planEal(cfg, mounted);
     expect(p.hugePages).toBe(true);
-    expect(p.argv).toEqual(expect.arrayContaining(['--huge-dir', '/dev/hugepages', '--huge-unlink', '-m', '256']));
+    expect(p.argv).toEqual(expect.arrayContaining(['--huge-dir', '/dev/hugepages', '--huge-unlink', '-m', '256', '--socket-limit', '256']));
     expect(p.argv).not.toContain('--no-huge');
   });
 

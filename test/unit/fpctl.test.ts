@@ -128,9 +128,11 @@ describe('fpctl output', () => {
   });
 
   it('prints one event per line: time, port, event, details', () => {
-    const base: PortEvent__Output = { port: 'web0', type: 'PORT_EVENT_TYPE_CONNECTED', features: 2 ** 32 + 0x8000, queuePairs: 1, vring: 0, enabled: false, timeMs: Date.UTC(2025, 0, 2, 3, 4, 5, 678) };
+    const base: PortEvent__Output = { port: 'web0', type: 'PORT_EVENT_TYPE_CONNECTED', features: 2 ** 32 + 0x8000, queuePairs: 1, vring: 0, enabled: false, timeMs: Date.UTC(2025, 0, 2, 3, 4, 5, 678), reason: '' };
     expect(formatEventLine(base)).toMatch(/^2025-01-02T03:04:05\.678Z {2}web0 +connected +features=0x100008000 queue_pairs=1$/);
     expect(formatEventLine({ ...base, type: 'PORT_EVENT_TYPE_DISCONNECTED' })).toMatch(/ disconnected$/);
+    expect(formatEventLine({ ...base, type: 'PORT_EVENT_TYPE_DISCONNECTED', reason: 'guest memory fault' }))
+      .toMatch(/ disconnected +reason="guest memory fault"$/);
     expect(formatEventLine({ ...base, type: 'PORT_EVENT_TYPE_QUEUE_STATE', vring: 1, enabled: true })).toMatch(/queue-state +vring=1 \(from guest\) enabled$/);
   });
 

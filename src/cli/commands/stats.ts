@@ -9,7 +9,8 @@ export const stats: CommandSpec = {
   args: ['[<port>]'],
   summary: 'packet and byte counters and drops (total and by reason) of one port or all',
   details: 'Drop reasons: runt, vlan, hairpin, no_dest, flow (ingress); link_down, tx_full, no_mbuf (egress).\n'
-    + 'RX counts frames the switch received from the guest, TX frames it delivered to the guest.',
+    + 'RX counts frames the switch received from the guest, TX frames it delivered to the guest.\n'
+    + 'PEER_ERRORS: what the guest did wrong (guest_fault, bad_message, bad_ring, not_reading, extra_conn).',
   async run(ctx, [name]) {
     const c = ctx.client;
     const res = await c.unary(c.ports, c.ports.GetPortStats, { name: name ?? '' });
@@ -18,10 +19,10 @@ export const stats: CommandSpec = {
     const right = { align: 'right' as const };
     ctx.print(renderTable(
       [{ header: 'PORT' }, { header: 'NETWORK' }, { header: 'LINK' }, { header: 'RX_PKTS', ...right }, { header: 'RX_BYTES', ...right },
-        { header: 'TX_PKTS', ...right }, { header: 'TX_BYTES', ...right }, { header: 'DROPS', ...right }, { header: 'DROPS_BY_REASON' }],
+        { header: 'TX_PKTS', ...right }, { header: 'TX_BYTES', ...right }, { header: 'DROPS', ...right }, { header: 'DROPS_BY_REASON' }, { header: 'PEER_ERRORS' }],
       res.stats.map((s) => [
         s.name, s.network, s.linkUp ? 'up' : 'down', String(s.rxPackets), String(s.rxBytes), String(s.txPackets), String(s.txBytes),
-        String(totalDrops(s.drops)), dropReasons(s.drops),
+        String(totalDrops(s.drops)), dropReasons(s.drops), dropReasons(s.peerErrors),
       ]),
     ));
   },

@@ -13,6 +13,7 @@ export interface PortEvent {
   'vring'?: (number);
   'enabled'?: (boolean);
   'timeMs'?: (number | string | Long);
+  'reason'?: (string);
 }
 
 export interface PortEvent__Output {
@@ -23,4 +24,5 @@ export interface PortEvent__Output {
   'vring': (number);
   'enabled': (boolean);
   'timeMs': (number);
+  'reason': (string);
 }

@@ -13,6 +13,7 @@ export interface PortStats {
   'txPackets'?: (number | string | Long);
   'txBytes'?: (number | string | Long);
   'drops'?: ({[key: string]: number | string | Long});
+  'peerErrors'?: ({[key: string]: number | string | Long});
 }
 
 export interface PortStats__Output {
@@ -24,4 +25,5 @@ export interface PortStats__Output {
   'txPackets': (number);
   'txBytes': (number);
   'drops': ({[key: string]: number});
+  'peerErrors': ({[key: string]: number});
 }
