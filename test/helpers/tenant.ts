@@ -83,6 +83,7 @@ export function watchGaps(read: () => Promise<number>, everyMs = 20): { stop: ()
     }
   })();
   return {
+    // May be called more than once (from a finally and again for the report).
     stop: async () => {
       running = false;
       await loop;

@@ -360,6 +360,20 @@ fp_vhost_fd_closing(int fd)
 }
 
 int
+fp_vhost_fd_tracked(int fd)
+{
+	int hit = 0;
+
+	if (fd < 0 || __atomic_load_n(&n_conns, __ATOMIC_RELAXED) == 0)
+		return 0;
+	pthread_mutex_lock(&conn_lock);
+	for (unsigned i = 0; i < RTE_MAX_VHOST_DEVICE && !hit; i++)
+		hit = conns[i].token != 0 && conns[i].fd == fd;
+	pthread_mutex_unlock(&conn_lock);
+	return hit;
+}
+
+int
 fp_vhost_fd_stalled(int fd)
 {
 	uint32_t token = 0, conn = 0;

@@ -28,6 +28,8 @@ extern __thread int fp_vhost_last_fd;
 /* The library is closing fd: if it is a connection we track, stop using it.
  * @pre any thread; takes only the connection table's lock. */
 void fp_vhost_fd_closing(int fd);
+/* 1 when fd is a vhost-user connection we track. @pre any thread. */
+int fp_vhost_fd_tracked(int fd);
 /* A reply could not be sent without blocking: if fd is a connection we
  * track, its peer does not read its socket; report it and return 1 (the
  * caller shuts the socket down). */

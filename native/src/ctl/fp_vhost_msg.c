@@ -38,6 +38,13 @@ fp_vhu_layout_ok(const struct fp_vhu_ctx *ctx)
 	return 1;
 }
 
+int
+fp_vhu_takes_fds(uint32_t request)
+{
+	return request == FP_VHU_SET_MEM_TABLE || request == FP_VHU_SET_VRING_KICK ||
+	       request == FP_VHU_SET_VRING_CALL || request == FP_VHU_SET_VRING_ERR;
+}
+
 void
 fp_vhu_close_fds(struct fp_vhu_ctx *ctx)
 {

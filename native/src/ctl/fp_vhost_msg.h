@@ -120,6 +120,10 @@ int fp_vhu_layout_ok(const struct fp_vhu_ctx *ctx);
  */
 int fp_vhu_check(const struct fp_vhu_ctx *ctx, uint16_t queues, char *why);
 
+/* 1 for the requests that may carry descriptors (the memory table, the
+ * vring eventfds); every other request's descriptors are dropped on arrival. */
+int fp_vhu_takes_fds(uint32_t request);
+
 /* Close every descriptor the message carried (the library will not). */
 void fp_vhu_close_fds(struct fp_vhu_ctx *ctx);
 

@@ -16,6 +16,11 @@
  * - sendmsg: replies never block. A front-end that stops reading would
  *   otherwise stall the vhost-events thread, which serves every tenant, and
  *   with it any worker waiting for a virtqueue lock that thread holds.
+ * - recvmsg: descriptors arriving with a request that may not carry any
+ *   are closed and dropped here. librte_vhost checks some requests before
+ *   our pre-message hook sees them (SET_INFLIGHT_FD's queue count) and then
+ *   ends the connection without closing what the message carried: a
+ *   descriptor leak a tenant could repeat until the process has none left.
  * - close: a connection socket being closed is no longer ours to shut down.
  *
  * @pre whatever thread the library calls from (vhost-events, vhost-reconn,
@@ -23,6 +28,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -30,12 +36,14 @@
 
 #include "../common/fp_guard.h"
 #include "fp_vhost.h"
+#include "fp_vhost_msg.h"
 
 void *__real_mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off);
 int __real_munmap(void *addr, size_t len);
 int __real_accept(int fd, struct sockaddr *sa, socklen_t *len);
 int __real_connect(int fd, const struct sockaddr *sa, socklen_t len);
 ssize_t __real_sendmsg(int fd, const struct msghdr *msg, int flags);
+ssize_t __real_recvmsg(int fd, struct msghdr *msg, int flags);
 int __real_close(int fd);
 
 void *__wrap_mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off);
@@ -43,6 +51,7 @@ int __wrap_munmap(void *addr, size_t len);
 int __wrap_accept(int fd, struct sockaddr *sa, socklen_t *len);
 int __wrap_connect(int fd, const struct sockaddr *sa, socklen_t len);
 ssize_t __wrap_sendmsg(int fd, const struct msghdr *msg, int flags);
+ssize_t __wrap_recvmsg(int fd, struct msghdr *msg, int flags);
 int __wrap_close(int fd);
 
 void *
@@ -105,6 +114,32 @@ __wrap_sendmsg(int fd, const struct msghdr *msg, int flags)
 			shutdown(fd, SHUT_RDWR); /* the library sees EOF and ends it */
 		errno = e;
 	}
+	return n;
+}
+
+ssize_t
+__wrap_recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	ssize_t n = __real_recvmsg(fd, msg, flags);
+	uint32_t req;
+
+	if (n < (ssize_t)sizeof(req) || msg->msg_controllen == 0 || msg->msg_iovlen < 1 ||
+	    msg->msg_iov[0].iov_len < sizeof(req) || !fp_vhost_fd_tracked(fd))
+		return n;
+	memcpy(&req, msg->msg_iov[0].iov_base, sizeof(req));
+	if (fp_vhu_takes_fds(req))
+		return n;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (size_t i = 0; i < k; i++) {
+				int f;
+				memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+				__real_close(f);
+			}
+		}
+	}
+	msg->msg_controllen = 0; /* the library sees a message without descriptors */
 	return n;
 }
 
