@@ -8,7 +8,10 @@
  * connection's state and the port's limits before anything is kept; its
  * region files must hold every byte it declares; its regions are registered
  * with the fault guard before the first access and forgotten before they are
- * unmapped; each ring must lie inside its region. Anything else ends the
+ * unmapped; each ring must lie inside its region. (DPDK's memif client in
+ * zero-copy mode declares each memseg list as a region far larger than the
+ * file behind it: it is refused; its default copy mode works.) Anything
+ * else ends the
  * connection with a DISCONNECT message naming the reason. One connection per
  * port: another one is accepted and closed at once (extra_conn).
  *
