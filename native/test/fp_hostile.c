@@ -4,8 +4,8 @@
  * for a fixed number of rounds, each round one attack on a fresh connection.
  * Used by test/e2e/hostile-peer.test.ts and bench/hostile.ts; not shipped.
  *
- *   fp_hostile vhost SOCKET SEED ROUNDS
- *   fp_hostile memif SOCKET SEED ROUNDS
+ *   [FP_HOSTILE_ONLY=<attack>] fp_hostile vhost SOCKET SEED ROUNDS
+ *   [FP_HOSTILE_ONLY=<attack>] fp_hostile memif SOCKET SEED ROUNDS
  *
  * Prints one JSON line: rounds, connections made, attacks per kind, and how
  * many connections the switch ended itself. Exits 1 only when the switch
@@ -562,11 +562,19 @@ main(int argc, char **argv)
 	vhost = strcmp(argv[1], "vhost") == 0;
 	rng = strtoull(argv[3], NULL, 0) * 0x9e3779b97f4a7c15ULL + 1;
 	rounds = (unsigned)strtoul(argv[4], NULL, 0);
+	/* FP_HOSTILE_ONLY=<name>: that kind of attack alone. */
+	const char *want = getenv("FP_HOSTILE_ONLY");
+	int only = -1;
+	for (unsigned k = 0; want != NULL && k < (vhost ? V_MAX : M_MAX); k++)
+		if (strcmp(want, vhost ? vnames[k] : mnames[k]) == 0)
+			only = (int)k;
+	if (want != NULL && only < 0) {
+		fprintf(stderr, "fp_hostile: no %s attack named %s\n", argv[1], want);
+		return 2;
+	}
 	for (unsigned r = 0; r < rounds; r++) {
-		/* Every kind in turn, so that any number of rounds covers them
-		 * (FP_HOSTILE_ONLY=k: that kind alone, to study one). */
-		const char *only = getenv("FP_HOSTILE_ONLY");
-		unsigned k = only ? (unsigned)atoi(only) % (vhost ? V_MAX : M_MAX) : r % (vhost ? V_MAX : M_MAX);
+		/* Every kind in turn, so that any number of rounds covers them. */
+		unsigned k = only >= 0 ? (unsigned)only : r % (vhost ? V_MAX : M_MAX);
 		per_kind[k]++;
 		if (vhost)
 			vhost_round(argv[2], (enum vattack)k);

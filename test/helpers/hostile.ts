@@ -16,11 +16,11 @@ export interface HostileResult {
   attacks: Record<string, number>;
 }
 
-/** Run `rounds` attacks on a socket (every kind in turn), pinned to cpu. */
-export function runHostile(kind: 'vhost' | 'memif', socket: string, seed: number, rounds: number, cpu = 0): Promise<HostileResult> {
+/** Run `rounds` attacks on a socket (every kind in turn, or only one), pinned to cpu. */
+export function runHostile(kind: 'vhost' | 'memif', socket: string, seed: number, rounds: number, cpu = 0, only?: string): Promise<HostileResult> {
   return new Promise((resolve, reject) => {
     execFile('taskset', ['-c', String(cpu), HOSTILE, kind, socket, String(seed), String(rounds)],
-      { timeout: 600_000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      { timeout: 600_000, maxBuffer: 1 << 20, env: { ...process.env, ...(only ? { FP_HOSTILE_ONLY: only } : {}) } }, (err, stdout, stderr) => {
         if (err) reject(new Error(`fp_hostile ${kind} failed (code ${String(err.code)}, signal ${String(err.signal)}): ${err.message}\n${stderr}`));
         else resolve(JSON.parse(stdout) as HostileResult);
       });
