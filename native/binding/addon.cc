@@ -123,7 +123,12 @@ static Napi::Value DeleteNetwork(const Napi::CallbackInfo& info) {
   return AsyncCall::Run(info.Env(), [name](char* err) { return fp_network_delete(name->c_str(), err); });
 }
 
-// addPort({name, network, path, client, queues, vlan[, memifRingLog2 | driver, devargs, kernel]})
+static uint32_t U32(const Napi::Object& o, const char* key) {
+  Napi::Value v = o.Get(key);
+  return v.IsNumber() ? v.As<Napi::Number>().Uint32Value() : 0;
+}
+
+// addPort({name, network, path, client, queues, vlan, macLimit[, security][, memifRingLog2 | driver, devargs, kernel]})
 static Napi::Value AddPort(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsObject())
     throw Napi::TypeError::New(info.Env(), "addPort(conf)");
@@ -136,6 +141,28 @@ static Napi::Value AddPort(const Napi::CallbackInfo& info) {
   conf->mode = o.Get("client").As<Napi::Boolean>().Value() ? FP_PORT_CLIENT : FP_PORT_SERVER;
   conf->queues = static_cast<uint16_t>(o.Get("queues").As<Napi::Number>().Uint32Value());
   conf->vlan = static_cast<uint16_t>(o.Get("vlan").As<Napi::Number>().Uint32Value());
+  conf->mac_limit = U32(o, "macLimit");
+  if (o.Get("security").IsObject()) {
+    // {macs: Uint8Array[] (6 bytes), ip4: Uint8Array[] (4), ip6: Uint8Array[] (16)}; TS checked the counts.
+    Napi::Object sec = o.Get("security").As<Napi::Object>();
+    auto list = [&](const char* key, uint8_t* dst, size_t each, size_t max) -> uint8_t {
+      Napi::Value v = sec.Get(key);
+      if (!v.IsArray()) return 0;
+      Napi::Array a = v.As<Napi::Array>();
+      uint32_t n = a.Length() < max ? a.Length() : static_cast<uint32_t>(max);
+      for (uint32_t i = 0; i < n; i++) {
+        Napi::Value e = a.Get(i);
+        if (!e.IsTypedArray()) throw Napi::TypeError::New(info.Env(), "security addresses must be Uint8Arrays");
+        Napi::Uint8Array b = e.As<Napi::Uint8Array>();
+        std::memcpy(dst + i * each, b.Data(), b.ByteLength() < each ? b.ByteLength() : each);
+      }
+      return static_cast<uint8_t>(n);
+    };
+    conf->sec.enabled = 1;
+    conf->sec.n_macs = list("macs", &conf->sec.macs[0][0], 6, FP_PSEC_MAX_MACS);
+    conf->sec.n_ip4 = list("ip4", &conf->sec.ip4[0][0], 4, FP_PSEC_MAX_IPS);
+    conf->sec.n_ip6 = list("ip6", &conf->sec.ip6[0][0], 16, FP_PSEC_MAX_IPS);
+  }
   if (o.Has("memifRingLog2") && o.Get("memifRingLog2").IsNumber()) {
     conf->kind = FP_PORT_MEMIF;
     conf->memif_log2_ring = static_cast<uint8_t>(o.Get("memifRingLog2").As<Napi::Number>().Uint32Value());
@@ -161,10 +188,6 @@ static void CopyBytes(const Napi::Object& o, const char* key, uint8_t* dst, size
   std::memcpy(dst, a.Data(), a.ByteLength() < len ? a.ByteLength() : len);
 }
 
-static uint32_t U32(const Napi::Object& o, const char* key) {
-  Napi::Value v = o.Get(key);
-  return v.IsNumber() ? v.As<Napi::Number>().Uint32Value() : 0;
-}
 
 static void ToFlowRule(const Napi::Object& o, fp_flow_rule* r) {
   std::memset(r, 0, sizeof(*r));
@@ -191,6 +214,8 @@ static void ToFlowRule(const Napi::Object& o, fp_flow_rule* r) {
   mt->tp_dst_hi = static_cast<uint16_t>(U32(m, "tpDstHi"));
   mt->tcp_flags = static_cast<uint16_t>(U32(m, "tcpFlags"));
   mt->tcp_flags_mask = static_cast<uint16_t>(U32(m, "tcpFlagsMask"));
+  mt->frag = static_cast<uint8_t>(U32(m, "frag"));
+  mt->frag_mask = static_cast<uint8_t>(U32(m, "fragMask"));
   Napi::Object a = o.Get("actions").As<Napi::Object>();
   fp_flow_actions* ac = &r->actions;
   ac->verdict = static_cast<uint8_t>(U32(a, "verdict"));
@@ -324,6 +349,7 @@ static Napi::Value Stats(const Napi::CallbackInfo& info) {
           po.Set("features", Napi::BigInt::New(env, p.features));
           po.Set("counters", Counters(env, p.counters, FP_PORT_COUNTER_MAX));
           po.Set("peerErrors", Counters(env, p.peer_errors, FP_PEER_ERROR_MAX));
+          po.Set("macs", p.macs);
           ports.Set(i, po);
         }
         o.Set("ports", ports);

@@ -32,7 +32,7 @@ ipv4_tcp(uint8_t *f, int tag, uint16_t frag)
 	ip[20] = 0x30; ip[21] = 0x39; /* sport 12345 */
 	ip[22] = 0x00; ip[23] = 0x50; /* dport 80 */
 	ip[32] = 0x50; ip[33] = 0x12; /* SYN|ACK */
-	return (uint32_t)(ip - f) + 40;
+	return (uint32_t)(ip - f) + 40; /* 20 of IP, 20 of TCP */
 }
 
 static void
@@ -40,6 +40,7 @@ test_ipv4(void)
 {
 	uint8_t f[128];
 	struct fp_flow_key k;
+	struct fp_flow_parse p;
 	uint32_t len = ipv4_tcp(f, 0, 0);
 
 	fp_flow_key_build(&k, f, len, 0, 0, 3);
@@ -58,14 +59,123 @@ test_ipv4(void)
 	CHECK(k.tp_dst == fp_flow_be16(80));
 
 	len = ipv4_tcp(f, 0, 0x00b9); /* a later fragment: addresses, no ports */
-	fp_flow_key_build(&k, f, len, 0, 0, 3);
+	p = fp_flow_key_build(&k, f, len, 0, 0, 3);
 	CHECK(k.proto == 6 && k.nw_dst[0] != 0 && k.tp_dst == 0 && k.tcp_flags == 0);
+	CHECK(k.l4 == (FP_FLOW_L4_FRAG | FP_FLOW_L4_LATER) && !p.no_l4);
+
+	len = ipv4_tcp(f, 0, 0x2000); /* the first fragment (MF): ports are there */
+	fp_flow_key_build(&k, f, len, 0, 0, 3);
+	CHECK(k.l4 == (FP_FLOW_L4_FRAG | FP_FLOW_L4_PRESENT) && k.tp_dst == fp_flow_be16(80));
 
 	len = ipv4_tcp(f, 0, 0);
-	fp_flow_key_build(&k, f, 14 + 22, 0, 0, 3); /* L4 cut short */
-	CHECK(k.proto == 6 && k.tp_src == 0);
-	fp_flow_key_build(&k, f, 14 + 10, 0, 0, 3); /* IPv4 header cut short */
-	CHECK(k.proto == 0 && k.nw_src[0] == 0 && k.dl_type == fp_flow_be16(0x0800));
+	p = fp_flow_key_build(&k, f, len, 0, 0, 3);
+	CHECK(k.l4 == FP_FLOW_L4_PRESENT && p.span == 14 + 20 + 20 && !p.cut && !p.no_l4);
+	p = fp_flow_key_build(&k, f, 14 + 22, 0, 0, 3); /* L4 cut short */
+	CHECK(k.proto == 6 && k.tp_src == 0 && k.l4 == 0 && p.cut && p.no_l4);
+	p = fp_flow_key_build(&k, f, 14 + 30, 0, 0, 3); /* a TCP header of 10 bytes */
+	CHECK(k.tp_src == 0 && k.l4 == 0 && p.no_l4);
+	p = fp_flow_key_build(&k, f, 14 + 10, 0, 0, 3); /* IPv4 header cut short */
+	CHECK(k.proto == 0 && k.nw_src[0] == 0 && k.dl_type == fp_flow_be16(0x0800) && p.cut);
+}
+
+/* 40 bytes of IP options: the TCP header starts at byte 74. */
+static void
+test_ipv4_options(void)
+{
+	uint8_t f[160] = { 0 }, *ip = f + 14, *tcp = ip + 60;
+	struct fp_flow_key k;
+	struct fp_flow_parse p;
+
+	f[12] = 0x08;
+	ip[0] = 0x4f; /* IHL 15 */
+	ip[9] = 6;
+	memset(ip + 20, 0x01, 40); /* NOPs */
+	tcp[2] = 0x00; tcp[3] = 22;
+	tcp[12] = 0x50; tcp[13] = 0x02;
+	p = fp_flow_key_build(&k, f, 14 + 60 + 20, 0, 0, 1);
+	CHECK(k.tp_dst == fp_flow_be16(22) && k.l4 == FP_FLOW_L4_PRESENT);
+	/* The key depends on everything up to the end of the TCP header. */
+	CHECK(p.span == 14 + 60 + 20 && !p.cut);
+	p = fp_flow_key_build(&k, f, 14 + 50, 0, 0, 1); /* options cut short */
+	CHECK(k.proto == 0 && p.cut);
+}
+
+static uint32_t
+ipv6_head(uint8_t *f, uint8_t next)
+{
+	memset(f, 0, 512);
+	f[12] = 0x86; f[13] = 0xdd;
+	f[14] = 0x60; f[14 + 6] = next;
+	f[14 + 8] = 0xfd; f[14 + 23] = 1;
+	f[14 + 24] = 0xfd; f[14 + 39] = 2;
+	return 14 + 40;
+}
+
+static void
+test_ipv6_extension_headers(void)
+{
+	uint8_t f[512], *e;
+	struct fp_flow_key k;
+	struct fp_flow_parse p;
+	uint32_t off;
+
+	/* destination options (16 bytes) then TCP to port 22 */
+	off = ipv6_head(f, 60);
+	e = f + off;
+	e[0] = 6; e[1] = 1;
+	e[16 + 2] = 0; e[16 + 3] = 22; e[16 + 12] = 0x50;
+	p = fp_flow_key_build(&k, f, off + 16 + 20, 0, 0, 0);
+	CHECK(k.proto == 6 && k.tp_dst == fp_flow_be16(22) && k.l4 == FP_FLOW_L4_PRESENT && !p.no_l4);
+	CHECK(p.span == off + 16 + 20);
+
+	/* hop-by-hop, routing, AH (12 bytes: length 1), then UDP */
+	off = ipv6_head(f, 0);
+	e = f + off;
+	e[0] = 43; e[1] = 0;           /* hop-by-hop, 8 bytes */
+	e[8] = 51; e[9] = 0;           /* routing, 8 bytes */
+	e[16] = 17; e[17] = 1;         /* AH: (1 + 2) * 4 = 12 bytes */
+	e[28] = 0x13; e[29] = 0x88; e[30] = 0; e[31] = 53;
+	fp_flow_key_build(&k, f, off + 28 + 8, 0, 0, 0);
+	CHECK(k.proto == 17 && k.tp_src == fp_flow_be16(5000) && k.tp_dst == fp_flow_be16(53));
+
+	/* nine destination-options headers: over the bound, no L4 */
+	off = ipv6_head(f, 60);
+	for (int i = 0; i < 9; i++) {
+		f[off + 8 * i] = i < 8 ? 60 : 6;
+		f[off + 8 * i + 1] = 0;
+	}
+	p = fp_flow_key_build(&k, f, off + 72 + 20, 0, 0, 0);
+	CHECK(k.l4 == 0 && k.tp_dst == 0 && p.no_l4 && k.proto == 60);
+	/* eight are fine */
+	f[off + 8 * 7] = 6;
+	p = fp_flow_key_build(&k, f, off + 64 + 20, 0, 0, 0);
+	CHECK(k.proto == 6 && k.l4 == FP_FLOW_L4_PRESENT && !p.no_l4);
+
+	/* an extension header claiming more bytes than the frame has */
+	off = ipv6_head(f, 60);
+	f[off] = 6; f[off + 1] = 200;
+	p = fp_flow_key_build(&k, f, off + 64, 0, 0, 0);
+	CHECK(k.l4 == 0 && p.no_l4 && p.cut);
+
+	/* fragment header: first fragment (offset 0, M) then TCP */
+	off = ipv6_head(f, 44);
+	f[off] = 6; f[off + 3] = 1;
+	f[off + 8 + 3] = 22; f[off + 8 + 12] = 0x50;
+	fp_flow_key_build(&k, f, off + 8 + 20, 0, 0, 0);
+	CHECK(k.proto == 6 && k.l4 == (FP_FLOW_L4_FRAG | FP_FLOW_L4_PRESENT) && k.tp_dst == fp_flow_be16(22));
+	/* a later fragment (offset 185): no ports, even where the bytes look like TCP */
+	f[off + 2] = 0x05; f[off + 3] = 0xc9;
+	p = fp_flow_key_build(&k, f, off + 8 + 20, 0, 0, 0);
+	CHECK(k.proto == 6 && k.l4 == (FP_FLOW_L4_FRAG | FP_FLOW_L4_LATER) && k.tp_dst == 0 && !p.no_l4);
+	/* an atomic fragment (offset 0, no M) is not a fragment */
+	f[off + 2] = 0; f[off + 3] = 0;
+	fp_flow_key_build(&k, f, off + 8 + 20, 0, 0, 0);
+	CHECK(k.l4 == FP_FLOW_L4_PRESENT);
+
+	/* ESP: the walk ends, nothing to read */
+	off = ipv6_head(f, 50);
+	p = fp_flow_key_build(&k, f, off + 20, 0, 0, 0);
+	CHECK(k.proto == 50 && k.l4 == 0 && !p.no_l4);
 }
 
 static void
@@ -103,7 +213,9 @@ int
 main(void)
 {
 	test_ipv4();
+	test_ipv4_options();
 	test_ipv6_udp();
+	test_ipv6_extension_headers();
 	test_not_ip();
 	if (failures)
 		return 1;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dp/fp_l2.h"
+#include "dp/fp_psec.h"
 #include "fp/fp.h"
 #include "fp_check.h"
 
@@ -58,10 +59,86 @@ test_counter_names(void)
 	CHECK(n == FP_WORKER_COUNTER_MAX);
 }
 
+/* An access port of VLAN 10: untagged and priority-tagged frames are its
+ * own; any other tag, an 802.1ad outer tag or a tag inside a priority tag is
+ * not. */
+static void
+test_access_ingress(void)
+{
+	uint8_t f[64] = { 0 };
+	int tagged, vid;
+
+	f[12] = 0x08; /* untagged IPv4 */
+	vid = fp_frame_vlan(f, 60, &tagged);
+	CHECK(fp_access_ingress(f, 60, vid, tagged, 10) == 0);
+	f[12] = 0x88; f[13] = 0xa8; /* 802.1ad outer tag */
+	vid = fp_frame_vlan(f, 60, &tagged);
+	CHECK(fp_access_ingress(f, 60, vid, tagged, 10) == -1);
+	f[12] = 0x81; f[13] = 0x00; f[14] = 0xa0; f[15] = 0x00; /* PCP 5, VID 0 */
+	f[16] = 0x08; f[17] = 0x00;
+	vid = fp_frame_vlan(f, 60, &tagged);
+	CHECK(vid == 0 && tagged);
+	CHECK(fp_access_ingress(f, 60, vid, tagged, 10) == 0);
+	CHECK(f[14] == 0xa0 && f[15] == 10); /* now VLAN 10, priority kept */
+	f[14] = 0x00; f[15] = 0x05; /* VID 5 */
+	vid = fp_frame_vlan(f, 60, &tagged);
+	CHECK(fp_access_ingress(f, 60, vid, tagged, 10) == -1);
+	f[15] = 0x00; f[16] = 0x81; f[17] = 0x00; /* priority tag around a C-tag */
+	vid = fp_frame_vlan(f, 60, &tagged);
+	CHECK(fp_access_ingress(f, 60, vid, tagged, 10) == -1);
+}
+
+static void
+test_port_security(void)
+{
+	struct fp_port_security ps = { .enabled = 1, .n_macs = 1, .macs = { { 2, 0, 0, 0, 0, 7 } },
+				       .n_ip4 = 1, .ip4 = { { 10, 0, 0, 7 } },
+				       .n_ip6 = 1, .ip6 = { { 0xfd, [15] = 7 } } };
+	uint8_t f[128] = { 0 }, *arp = f + 14, *ip6 = f + 14, *icmp = f + 14 + 40;
+
+	memcpy(f + 6, ps.macs[0], 6);
+	f[12] = 0x08; /* IPv4: only the source MAC is checked */
+	CHECK(fp_psec_ok(&ps, f, 60, 0));
+	f[11] = 8; /* another source MAC */
+	CHECK(!fp_psec_ok(&ps, f, 60, 0));
+	f[11] = 7;
+	f[13] = 0x06; /* ARP from 10.0.0.7, then from 10.0.0.8 */
+	memcpy(arp + 8, ps.macs[0], 6);
+	memcpy(arp + 14, ps.ip4[0], 4);
+	CHECK(fp_psec_ok(&ps, f, 60, 0));
+	arp[17] = 8;
+	CHECK(!fp_psec_ok(&ps, f, 60, 0));
+	memset(arp + 14, 0, 4); /* a probe claims no address */
+	CHECK(fp_psec_ok(&ps, f, 60, 0));
+	memcpy(arp + 14, ps.ip4[0], 4);
+	arp[13] = 9; /* sender MAC is not the frame's */
+	CHECK(!fp_psec_ok(&ps, f, 60, 0));
+	CHECK(!fp_psec_ok(&ps, f, 14 + 20, 0)); /* ARP cut short */
+
+	memset(f + 12, 0, 100);
+	f[12] = 0x86; f[13] = 0xdd;
+	ip6[0] = 0x60; ip6[6] = 58;
+	icmp[0] = 136; /* NA for fd00::7, then for fd00::8 */
+	memcpy(icmp + 8, ps.ip6[0], 16);
+	CHECK(fp_psec_ok(&ps, f, 14 + 40 + 24, 0));
+	icmp[8 + 15] = 8;
+	CHECK(!fp_psec_ok(&ps, f, 14 + 40 + 24, 0));
+	icmp[0] = 135; /* NS from :: (DAD), then from fd00::9 */
+	CHECK(fp_psec_ok(&ps, f, 14 + 40 + 24, 0));
+	ip6[8] = 0xfd; ip6[23] = 9;
+	CHECK(!fp_psec_ok(&ps, f, 14 + 40 + 24, 0));
+	icmp[0] = 134; /* router advertisements never */
+	CHECK(!fp_psec_ok(&ps, f, 14 + 40 + 24, 0));
+	ps.n_ip4 = ps.n_ip6 = 0; /* no addresses: ND is not checked */
+	CHECK(fp_psec_ok(&ps, f, 14 + 40 + 24, 0));
+}
+
 int
 main(void)
 {
 	test_vlan_parse();
+	test_access_ingress();
+	test_port_security();
 	test_mac_key();
 	test_counter_names();
 	printf("fp_l2_test: %s\n", failures ? "FAILED" : "ok");

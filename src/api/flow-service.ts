@@ -29,7 +29,7 @@ export function fromProtoSpec(s: FlowSpec__Output | null | undefined): FlowSpecI
     match: m ? {
       inPort: m.inPort, dlSrc: m.dlSrc, dlDst: m.dlDst, vlan: m.vlanId, dlType: m.dlType,
       nwSrc: m.nwSrc, nwDst: m.nwDst, nwProto: m.nwProto,
-      tpSrc: m.tpSrc, tpDst: m.tpDst, tcpFlags: m.tcpFlags,
+      tpSrc: m.tpSrc, tpDst: m.tpDst, tcpFlags: m.tcpFlags, nwFrag: m.nwFrag,
     } : {},
     actions: s.actions.map((a, i) => {
       const type = ACTION_TYPES[a.type as keyof typeof ACTION_TYPES];
@@ -52,6 +52,7 @@ export function toProtoSpec(s: FlowSpec): ProtoFlowSpec {
       ...(m.tpSrc ? { tpSrc: m.tpSrc } : {}),
       ...(m.tpDst ? { tpDst: m.tpDst } : {}),
       ...(m.tcpFlags ? { tcpFlags: m.tcpFlags } : {}),
+      nwFrag: m.nwFrag ?? '',
     },
     actions: s.actions.map((a) => ({ type: PROTO_ACTION[a.type], port: a.port ?? '', vlanId: a.vlan ?? 0, mac: a.mac ?? '' })),
   };

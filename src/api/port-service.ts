@@ -2,6 +2,7 @@
 // fastpath.v1.PortService.
 import type { Orchestrator, PortEventView, PortView } from '../core/orchestrator.js';
 import { invalid } from '../core/errors.js';
+import { DEFAULT_MAX_MACS } from '../core/port-security.js';
 import type { Adapter } from './adapter.js';
 import type { Port } from './gen/fastpath/v1/Port.js';
 import type { PortEvent } from './gen/fastpath/v1/PortEvent.js';
@@ -19,6 +20,8 @@ export function toPort(v: PortView): Port {
       memifRingLog2: r.memifRingLog2 ?? 0, memifBufferSize: r.memifBufferSize ?? 0,
       queues: r.queues, vlan: r.vlan, mac: r.macRequested ? r.mac : '',
       access: { mode: r.socketMode, dirMode: r.dirMode, ...(r.uid !== undefined ? { uid: r.uid } : {}), ...(r.gid !== undefined ? { gid: r.gid } : {}) },
+      ...(r.security ? { security: { allowedMacs: r.security.macs, allowedIps: r.security.ips } } : {}),
+      maxMacs: r.maxMacs ?? DEFAULT_MAX_MACS,
     },
     mac: r.mac,
     attach: {
@@ -33,6 +36,7 @@ function toStats(s: DpPortStats): PortStats {
   return {
     name: s.name, network: s.network, linkUp: s.linkUp, rxPackets: s.rxPackets, rxBytes: s.rxBytes,
     txPackets: s.txPackets, txBytes: s.txBytes, drops: s.drops, peerErrors: s.peerErrors,
+    rxNoL4: s.rxNoL4, macs: s.macs,
   };
 }
 
@@ -82,6 +86,8 @@ export function portService(orch: Orchestrator, a: Adapter): PortServiceHandlers
         ...(acc?.gid !== undefined && acc.gid !== null ? { gid: acc.gid } : {}),
         socketMode: acc?.mode ?? 0, dirMode: acc?.dirMode ?? 0,
         ...(s.mac ? { mac: s.mac } : {}),
+        ...(s.security ? { security: { allowedMacs: s.security.allowedMacs, allowedIps: s.security.allowedIps } } : {}),
+        maxMacs: s.maxMacs,
       });
       return { port: toPort(port), created };
     }),

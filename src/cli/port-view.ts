@@ -53,6 +53,9 @@ export function renderPortDetails(p: Port__Output): string {
     ['vlan', portVlanName(s?.vlan ?? 0, true)],
     ['mac', `${p.mac}${s?.mac ? '' : ' (allocated)'}`],
     ['access', access(p)],
+    ['security', s?.security ? `on: MACs ${s.security.allowedMacs.length ? s.security.allowedMacs.join(', ') : p.mac}; `
+      + `addresses ${s.security.allowedIps.length ? s.security.allowedIps.join(', ') : 'not checked'}` : 'off'],
+    ['max macs', String(s?.maxMacs ?? '')],
     ['link', st?.linkUp ? `up (features ${formatFeatures(st.features)}, ${st.queuePairs} queue pair(s))` : 'down'],
     ['socket', a.socketPath],
     ['mount', mountText(a)],

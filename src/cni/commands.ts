@@ -77,7 +77,8 @@ export class Plugin {
       const res = await rpc('create the port', () => c.unary(c.ports, c.ports.CreatePort, {
         port: {
           name, network: conf.network, mode: conf.mode === 'client' ? 'PORT_MODE_CLIENT' : 'PORT_MODE_SERVER',
-          queues: conf.queues, vlan: conf.vlan, mac,
+          queues: conf.queues, vlan: conf.vlan, mac, maxMacs: conf.maxMacs,
+          ...(conf.portSecurity ? { security: conf.portSecurity } : {}),
           access: { uid: conf.socket.uid, gid: conf.socket.gid, mode: conf.socket.mode, dirMode: conf.socket.dirMode },
         },
       }));

@@ -25,6 +25,11 @@ export interface NetConf {
   queues: number;
   vlan: number;
   socket: { uid?: number; gid?: number; mode: number; dirMode: number };
+  /** Port security (off when absent): allowed source MACs (default: the
+   * port's own) and addresses it may claim in ARP/ND. */
+  portSecurity?: { allowedMacs: string[]; allowedIps: string[] };
+  /** Learned source MACs the port may have (default 64). */
+  maxMacs: number;
   /** A per-port hugepage reservation, when asked for. */
   hugepages?: { sizeMib: number; uid?: number; gid?: number; mode: number };
   /** Kubernetes: the pod's emptyDir volume the port directory is bound into. */
@@ -111,6 +116,21 @@ function int(v: unknown, dflt: number, what: string, min: number, max: number): 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+function strings(v: unknown, what: string): string[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v) || v.length > 16 || !v.every((x) => typeof x === 'string' && x.length <= 64)) {
+    throw new CniError(CNI_ERR.invalidConfig, `${what} must be a list of at most 16 strings`);
+  }
+  return v as string[];
+}
+
+/** true, or {allowedMacs, allowedIps}; the daemon checks each address. */
+function portSecurity(v: unknown): { allowedMacs: string[]; allowedIps: string[] } {
+  if (v === true) return { allowedMacs: [], allowedIps: [] };
+  if (!isObj(v)) throw new CniError(CNI_ERR.invalidConfig, 'portSecurity must be true or {"allowedMacs": [...], "allowedIps": [...]}');
+  return { allowedMacs: strings(v.allowedMacs, 'portSecurity.allowedMacs'), allowedIps: strings(v.allowedIps, 'portSecurity.allowedIps') };
+}
+
 export function parseConf(stdin: string, command: CniCommand): NetConf {
   let raw: unknown;
   try {
@@ -142,6 +162,8 @@ export function parseConf(stdin: string, command: CniCommand): NetConf {
     queues: int(raw.queues, 1, 'queues', 1, 64),
     vlan: int(raw.vlan, 0, 'vlan', 0, 4094),
     socket: { uid: id(sock.uid, 'socket.uid'), gid: id(sock.gid, 'socket.gid'), mode: mode(sock.mode, 0o660, 'socket.mode'), dirMode: mode(sock.dirMode, 0o750, 'socket.dirMode') },
+    portSecurity: raw.portSecurity === undefined ? undefined : portSecurity(raw.portSecurity),
+    maxMacs: int(raw.maxMacs, 64, 'maxMacs', 1, 65536),
     hugepages: hp === undefined ? undefined : {
       sizeMib: int(hp.sizeMib, 0, 'hugepages.sizeMib', 2, 1 << 20),
       uid: id(hp.uid, 'hugepages.uid'), gid: id(hp.gid, 'hugepages.gid'), mode: mode(hp.mode, 0o770, 'hugepages.mode'),

@@ -13,6 +13,9 @@ import { exhausted, exists, invalid, notFound, precondition } from './errors.js'
 import { withoutNetworkFlows } from './flows/flow-manager.js';
 import { sameKernel, type KernelInterfaces, type KernelRecord, type KernelRequest } from './kernel/kernel-manager.js';
 import { MacPool, normaliseMac } from './mac-pool.js';
+import {
+  DEFAULT_MAX_MACS, MAX_MAX_MACS, normalisePortSecurity, sameSecurity, securityBytes, type PortSecurityInput,
+} from './port-security.js';
 import type { NetworkRecord, PortModeName, PortRecord, PortTypeName } from './state.js';
 import type { StateKeeper } from './state-keeper.js';
 
@@ -46,6 +49,10 @@ export interface PortRequest {
   socketMode?: number;
   dirMode?: number;
   mac?: string;
+  /** Port security on, with these allowed MACs and addresses. */
+  security?: PortSecurityInput;
+  /** Learned source MACs the port may have (0 or absent: 64). */
+  maxMacs?: number;
 }
 
 export interface PortView {
@@ -229,6 +236,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
         ...(req.gid !== undefined ? { gid: intIn('gid', req.gid, req.gid, 0, 2 ** 32 - 2) } : {}),
         socketMode: intIn('socket mode', req.socketMode, 0o660, 0, 0o777),
         dirMode: intIn('directory mode', req.dirMode, 0o750, 0, 0o7777),
+        ...(req.security ? { security: normalisePortSecurity(req.security) } : {}),
+        maxMacs: intIn('max_macs', req.maxMacs, DEFAULT_MAX_MACS, 1, MAX_MAX_MACS),
       };
       const mac = req.mac ? normaliseMac(req.mac) : undefined;
       const net = this.keeper.state.networks.find((n) => n.name === network);
@@ -240,6 +249,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
           have.memifRingLog2 === want.memifRingLog2 && have.memifBufferSize === want.memifBufferSize &&
           have.vlan === want.vlan && have.uid === want.uid && have.gid === want.gid &&
           have.socketMode === want.socketMode && have.dirMode === want.dirMode &&
+          sameSecurity(have.security, want.security) && (have.maxMacs ?? DEFAULT_MAX_MACS) === want.maxMacs &&
           (mac === undefined ? !have.macRequested : have.mac === mac);
         if (same) return { port: this.view(have), created: false };
         throw exists(`port ${name} already exists with a different spec`);
@@ -333,6 +343,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       dirMode: p.dirMode,
       ...(p.uid !== undefined ? { uid: p.uid } : {}),
       ...(p.gid !== undefined ? { gid: p.gid } : {}),
+      macLimit: p.maxMacs ?? DEFAULT_MAX_MACS,
+      ...(p.security ? { security: securityBytes(p.security, p.mac) } : {}),
     };
   }
 

@@ -2,6 +2,7 @@
 // The desired state the daemon persists and replays: what users asked for
 // (and what was allocated for them), never runtime status.
 import type { FlowSpec } from './flows/flow-spec.js';
+import type { PortSecurity } from './port-security.js';
 import type { KernelRecord } from './kernel/kernel-manager.js';
 
 export interface NetworkRecord {
@@ -35,6 +36,10 @@ export interface PortRecord {
   mac: string;
   /** True when the user chose the MAC (part of the spec for idempotency). */
   macRequested: boolean;
+  /** Port security, when on (absent: off). */
+  security?: PortSecurity;
+  /** Learned source MACs the port may have; absent in older state files: 64. */
+  maxMacs?: number;
 }
 
 export interface HugepageRecord {

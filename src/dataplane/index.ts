@@ -20,7 +20,7 @@ export { DataplaneError } from './errors.js';
 export type { ErrnoCode } from './errors.js';
 export type { DataplaneConfig } from './config.js';
 export { defaultDataplaneConfig } from './config.js';
-export type { PortSpec, ResolvedPort, PortMode, PortType } from './port-spec.js';
+export type { PortSpec, ResolvedPort, PortMode, PortType, PortSecurityBytes } from './port-spec.js';
 export { resolvePortSpec, validateName, SUN_PATH_MAX } from './port-spec.js';
 export { FLOW_FIELD, FLOW_VERDICT, FLOW_VLAN_OP } from './native.js';
 export type { NativeFlowRule, NativeFlowStats, NativePuntClass } from './native.js';
@@ -58,6 +58,10 @@ export interface PortStats {
   drops: Record<string, number>;
   /** What the port's peer did wrong, by kind (FP_PEER_ERRORS). */
   peerErrors: Record<string, number>;
+  /** Classified frames whose transport header could not be reached. */
+  rxNoL4: number;
+  /** Source MACs learned on the port. */
+  macs: number;
 }
 
 export interface WorkerStats {
@@ -182,7 +186,8 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     try {
       await this.call((a) => a.addPort({
         name: p.name, network: p.network, path: p.socketPath,
-        client: p.mode === 'client', queues: p.queues, vlan: p.vlan,
+        client: p.mode === 'client', queues: p.queues, vlan: p.vlan, macLimit: p.macLimit,
+        ...(p.security ? { security: p.security } : {}),
         ...(p.type === 'memif' ? { memifRingLog2: p.memifRingLog2 } : {}),
       }));
     } catch (e) {
@@ -238,7 +243,8 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     await this.call((a) => a.addPort({
       // Every port needs a unique absolute path: the interface's sysfs one
       // serves as this port's label (nothing is created there).
-      name, network, path: `/sys/class/net/${iface}`, client: false, queues: 1, vlan: 0,
+      // No learned-MAC limit: the host's side of the network is ours.
+      name, network, path: `/sys/class/net/${iface}`, client: false, queues: 1, vlan: 0, macLimit: 0,
       driver: kind === 'tap' ? 'net_tap' : 'net_virtio_user', devargs, kernel: true,
     }));
     return name;
@@ -323,7 +329,7 @@ function convertStats(addon: NativeAddon, raw: NativeStats): DataplaneStats {
     return {
       name: p.name, network: p.network, linkUp: p.linkUp, queuePairs: p.queuePairs, features: p.features,
       rxPackets: v.rx_packets ?? 0, rxBytes: v.rx_bytes ?? 0, txPackets: v.tx_packets ?? 0, txBytes: v.tx_bytes ?? 0,
-      drops, peerErrors,
+      drops, peerErrors, rxNoL4: v.rx_no_l4 ?? 0, macs: p.macs,
     };
   });
   const workers = raw.workers.map((w) => {

@@ -31,6 +31,10 @@ export interface NativePortConf {
   client: boolean;
   queues: number;
   vlan: number;
+  /** Learned source MACs the port may have; 0: no limit. */
+  macLimit: number;
+  /** Port security on: allowed source MACs (6 bytes each) and addresses. */
+  security?: { macs: Uint8Array[]; ip4: Uint8Array[]; ip6: Uint8Array[] };
   /** A memif port (fastpath serves it): the largest ring a client may use, log2. */
   memifRingLog2?: number;
   /** Set for an ethdev-backed port (e.g. "net_tap"), with its devargs. */
@@ -66,6 +70,7 @@ export interface NativeStats {
     features: bigint;
     counters: BigUint64Array; // order: portCounterNames()
     peerErrors: BigUint64Array; // order: peerErrorNames()
+    macs: number;
   }>;
   guardRegions: number;
   guardLost: number;
@@ -88,6 +93,7 @@ export interface NativeFlowRule {
     nwProto?: number;
     tpSrcLo?: number; tpSrcHi?: number; tpDstLo?: number; tpDstHi?: number;
     tcpFlags?: number; tcpFlagsMask?: number;
+    frag?: number; fragMask?: number;
   };
   actions: {
     verdict: number; // FLOW_VERDICT
@@ -101,7 +107,7 @@ export interface NativeFlowRule {
 /** enum fp_flow_field, enum fp_flow_verdict, enum fp_flow_vlan_op (native/include/fp/fp.h). */
 export const FLOW_FIELD = {
   inPort: 1 << 0, dlSrc: 1 << 1, dlDst: 1 << 2, vlan: 1 << 3, dlType: 1 << 4, nwSrc: 1 << 5,
-  nwDst: 1 << 6, nwProto: 1 << 7, tpSrc: 1 << 8, tpDst: 1 << 9, tcpFlags: 1 << 10,
+  nwDst: 1 << 6, nwProto: 1 << 7, tpSrc: 1 << 8, tpDst: 1 << 9, tcpFlags: 1 << 10, nwFrag: 1 << 11,
 } as const;
 export const FLOW_VERDICT = { normal: 0, drop: 1, output: 2, flood: 3, punt: 4 } as const;
 export const FLOW_VLAN_OP = { keep: 0, push: 1, pop: 2 } as const;

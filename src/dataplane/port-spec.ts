@@ -33,6 +33,17 @@ export interface PortSpec {
   socketMode?: number;
   uid?: number;
   gid?: number;
+  /** Learned source MACs the port may have (0: no limit; default 64). */
+  macLimit?: number;
+  /** Port security: frames from other source MACs, or claiming other
+   * addresses in ARP/ND (when ip4/ip6 are given), are dropped. */
+  security?: PortSecurityBytes;
+}
+
+export interface PortSecurityBytes {
+  macs: Uint8Array[];
+  ip4: Uint8Array[];
+  ip6: Uint8Array[];
 }
 
 export interface ResolvedPort {
@@ -50,6 +61,8 @@ export interface ResolvedPort {
   socketMode: number;
   uid: number | undefined;
   gid: number | undefined;
+  macLimit: number;
+  security: PortSecurityBytes | undefined;
 }
 
 export function validateName(kind: string, name: unknown): string {
@@ -116,7 +129,19 @@ export function resolvePortSpec(spec: PortSpec, socketRoot: string): ResolvedPor
     socketMode: intIn('socketMode', spec.socketMode, 0o660, 0, 0o777),
     uid: spec.uid === undefined ? undefined : intIn('uid', spec.uid, 0, 0, 2 ** 32 - 2),
     gid: spec.gid === undefined ? undefined : intIn('gid', spec.gid, 0, 0, 2 ** 32 - 2),
+    macLimit: intIn('MAC limit', spec.macLimit, 64, 0, 65536),
+    security: spec.security ? checkSecurity(spec.security) : undefined,
   };
+}
+
+/** The data plane's limits (FP_PSEC_MAX_*): 1..8 MACs, 8 addresses per family. */
+function checkSecurity(s: PortSecurityBytes): PortSecurityBytes {
+  const ok = (list: Uint8Array[], len: number, min: number): boolean =>
+    list.length >= min && list.length <= 8 && list.every((b) => b.length === len);
+  if (!ok(s.macs, 6, 1) || !ok(s.ip4, 4, 0) || !ok(s.ip6, 16, 0)) {
+    throw new DataplaneError('EINVAL', 'port security: 1..8 MACs (6 bytes) and at most 8 IPv4 (4 bytes) and 8 IPv6 (16 bytes) addresses');
+  }
+  return s;
 }
 
 async function isLiveSocket(path: string): Promise<boolean> {

@@ -68,7 +68,7 @@ describe('bad input', () => {
   it('the native layer rejects a duplicate even if TS checks were bypassed', async () => {
     const { loadAddon } = await import('../../src/dataplane/native.js');
     const err = await loadAddon().addPort({
-      name: 'web0', network: 'net', path: join(portsDir, 'other', 'sock'), client: false, queues: 1, vlan: 0,
+      name: 'web0', network: 'net', path: join(portsDir, 'other', 'sock'), client: false, queues: 1, vlan: 0, macLimit: 0,
     }).then(() => undefined, (e: unknown) => e as { code: string; message: string });
     expect(err?.code).toBe('EEXIST');
     expect(err?.message).toMatch(/port web0 already exists/);

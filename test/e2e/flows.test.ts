@@ -11,9 +11,8 @@ import type { Port__Output } from '../../src/api/gen/fastpath/v1/Port.js';
 import { formatFlow, parseFlow } from '../../src/core/flows/flow-text.js';
 import { toProtoSpec } from '../../src/api/flow-service.js';
 import { Daemon } from '../helpers/daemon.js';
-import { until } from '../helpers/fixture.js';
 import { frame, markerOf, type FrameSpec } from '../helpers/frames.js';
-import { PcapCnf } from '../helpers/pcap-cnf.js';
+import { pcapRound, portCounters } from '../helpers/pcap-cnf.js';
 
 const NET = 'fl';
 const NAMES = ['src', 'r1', 'r2', 'r3'] as const;
@@ -23,39 +22,14 @@ const WORK = '/tmp/fastpath-test-flows';
 
 let d: Daemon;
 const port: Partial<Record<Name, Port__Output>> = {};
-const cnf: Partial<Record<Name, PcapCnf>> = {};
 
 interface Sent { from: Name; f: FrameSpec; to: Name[]; rule?: string }
 
-async function portCounters(): Promise<Record<string, { rx: number; tx: number; drops: Record<string, number> }>> {
-  const c = d.client;
-  const res = await c.unary(c.ports, c.ports.GetPortStats, { name: '' });
-  return Object.fromEntries(res.stats.map((s) => [s.name, { rx: s.rxPackets, tx: s.txPackets, drops: s.drops }]));
-}
-
-/**
- * One round: every container sends its frames; returns, per container, the
- * frames it received. Waits until fastpath has taken every frame in and
- * every container has taken in what fastpath sent it.
- */
+/** One round: every container sends its frames; returns, per container, the frames it received. */
 async function round(sent: Sent[]): Promise<Record<Name, Buffer[]>> {
-  const c = d.client;
-  for (const n of NAMES) cnf[n] = await PcapCnf.start(port[n]!, WORK, sent.filter((s) => s.from === n).map((s) => frame(s.f)));
-  await until(() => c.unary(c.ports, c.ports.ListPorts, { network: NET }), (r) => r.ports.every((p) => p.status!.linkUp), 'every port up');
-  const before = await portCounters();
-  for (const n of [...NAMES].reverse()) await cnf[n]!.go(); // receivers before src
-  const want = Object.fromEntries(NAMES.map((n) => [n, sent.filter((s) => s.from === n).length]));
-  const after = await until(portCounters, (p) => NAMES.every((n) => p[n]!.rx - before[n]!.rx === want[n]), 'fastpath took every frame in');
-  for (const n of NAMES) {
-    const delivered = after[n]!.tx - before[n]!.tx;
-    await cnf[n]!.cnf.waitStats((s) => s.rxPackets >= delivered, 0);
-  }
-  const got = {} as Record<Name, Buffer[]>;
-  for (const n of NAMES) {
-    got[n] = await cnf[n]!.collect();
-    delete cnf[n];
-  }
-  return got;
+  const frames = Object.fromEntries(NAMES.map((n) => [n, sent.filter((s) => s.from === n).map((s) => frame(s.f))]));
+  const { got } = await pcapRound(d, NET, port as Record<Name, Port__Output>, frames, { workDir: WORK });
+  return got as Record<Name, Buffer[]>;
 }
 
 function receiversOf(got: Record<Name, Buffer[]>, id: number): Name[] {
@@ -77,7 +51,6 @@ describe('flow rules on real traffic', () => {
   });
 
   afterAll(async () => {
-    for (const n of NAMES) await cnf[n]?.kill();
     await d.dispose();
   });
 
@@ -154,6 +127,6 @@ describe('flow rules on real traffic', () => {
       expect({ rule: r, packets: f.packets }).toEqual({ rule: r, packets: hits(r) });
     }
     expect(listed.missPackets).toBe(sent.filter((s) => !s.rule).length);
-    expect((await portCounters()).src!.drops.flow).toBe(1);
+    expect((await portCounters(d)).src!.drops.flow).toBe(1);
   });
 });

@@ -195,10 +195,20 @@ describe('fpctl', () => {
       name: 'web1', network: 'web', mode: 'PORT_MODE_CLIENT', queues: 2, mac: '02:aa:00:00:00:01', vlan: 20,
       type: 'PORT_TYPE_VHOST_USER', memifRingLog2: 0, memifBufferSize: 0,
       access: { uid: 1234, gid: 5678, mode: 0o600, dirMode: 0o710 },
+      security: null, maxMacs: 64,
     });
     const dir = statSync(res.port.attach!.hostDir);
     expect([dir.mode & 0o7777, dir.uid, dir.gid]).toEqual([0o710, 1234, 5678]);
     expect(res.port.attach!.ealArgs[0]).toMatch(/,queues=2,server=1$/);
+
+    // Port security and the learned-MAC limit.
+    const sec = await fpctlJson<{ port: Port__Output }>('port', 'add', 'web3', '--network', 'web', '--allowed-ips', '10.0.0.7,fd00::7',
+      '--max-macs', '8');
+    expect(sec.port.spec).toMatchObject({ security: { allowedMacs: [], allowedIps: ['10.0.0.7', 'fd00::7'] }, maxMacs: 8 });
+    expect((await fpctl('port', 'show', 'web3')).stdout).toMatch(/^security: +on: MACs 02:[0-9a-f:]+; addresses 10\.0\.0\.7, fd00::7$/m);
+    await expectFailure(['port', 'add', 'web4', '--network', 'web', '--allowed-ips', '10.0.0.0/24'], 1,
+      /^fpctl: port security: allowed IP "10.0.0.0\/24": an address, not a prefix \(INVALID_ARGUMENT\)\n/);
+    expect((await fpctl('port', 'del', 'web3')).code).toBe(0);
 
     // No --network: the network called "default" (made idempotently here,
     // whether or not fastpathd made one on its first start).

@@ -49,39 +49,85 @@ function l4(h: L4, payload: Buffer): Buffer {
   return payload;
 }
 
+export interface IpSpec extends L4 {
+  v: 4 | 6;
+  src: string;
+  dst: string;
+  /** IPv4: bytes of options (NOPs), a multiple of 4 up to 40. */
+  options?: number;
+  /** IPv6: extension headers before the transport header, 8 bytes each
+   * (44 is a fragment header, with `frag`). */
+  ext?: number[];
+  /** A fragment: its offset (8-byte units) and whether more follow. */
+  frag?: { offset: number; more: boolean };
+  /** ICMPv6 (proto 58): type and, for neighbour discovery, the target. */
+  icmp6?: { type: number; target?: string };
+}
+
 export interface FrameSpec {
   id: number;
   dst: string;
   src: string;
-  /** 802.1Q tag (VLAN id) when set. */
+  /** A VLAN tag (VLAN id; 0: a priority tag) when set. */
   vlan?: number;
+  /** Its TPID (default 0x8100; 0x88a8 for an 802.1ad tag) and priority bits. */
+  tpid?: number;
+  pcp?: number;
   /** Ethertype when there is no IP header (default 0x88b5, local experimental). */
   type?: number;
-  ip?: { v: 4 | 6; src: string; dst: string } & L4;
+  ip?: IpSpec;
+  /** An ARP request from senderMac/senderIp. */
+  arp?: { senderMac: string; senderIp: string; targetIp: string };
   /** Pad the frame to this many bytes (default 60). */
   size?: number;
+}
+
+function icmp6(h: NonNullable<IpSpec['icmp6']>, payload: Buffer): Buffer {
+  const b = Buffer.alloc(24);
+  b[0] = h.type;
+  if (h.target) ipBuf(h.target).copy(b, 8);
+  return Buffer.concat([b, payload]);
+}
+
+function fragBits(f: IpSpec['frag']): number {
+  return f ? (f.offset << 3) | (f.more ? 1 : 0) : 0;
 }
 
 export function frame(f: FrameSpec): Buffer {
   const parts: Buffer[] = [macBuf(f.dst), macBuf(f.src)];
   if (f.vlan !== undefined) {
     const t = Buffer.alloc(4);
-    t.writeUInt16BE(0x8100, 0); t.writeUInt16BE(f.vlan & 0xfff, 2);
+    t.writeUInt16BE(f.tpid ?? 0x8100, 0); t.writeUInt16BE(((f.pcp ?? 0) << 13) | (f.vlan & 0xfff), 2);
     parts.push(t);
   }
   const payload = marker(f.id);
   if (f.ip?.v === 4) {
     const body = l4(f.ip, payload);
-    const h = Buffer.alloc(20);
-    h[0] = 0x45; h.writeUInt16BE(20 + body.length, 2); h[8] = 64; h[9] = f.ip.proto;
+    const opt = f.ip.options ?? 0;
+    const h = Buffer.alloc(20 + opt, 1); // options: NOPs
+    h[0] = 0x40 | ((20 + opt) / 4); h[1] = 0; h.writeUInt16BE(20 + opt + body.length, 2); h.writeUInt16BE(0, 4);
+    h.writeUInt16BE(f.ip.frag ? (f.ip.frag.more ? 0x2000 : 0) | f.ip.frag.offset : 0, 6);
+    h[8] = 64; h[9] = f.ip.proto; h.writeUInt16BE(0, 10);
     ipBuf(f.ip.src).copy(h, 12); ipBuf(f.ip.dst).copy(h, 16);
     parts.push(Buffer.from([0x08, 0x00]), h, body);
   } else if (f.ip?.v === 6) {
-    const body = l4(f.ip, payload);
+    const body = f.ip.icmp6 ? icmp6(f.ip.icmp6, payload) : l4(f.ip, payload);
+    const types = [...(f.ip.ext ?? []), f.ip.proto];
+    const ext = (f.ip.ext ?? []).map((t, i) => {
+      const e = Buffer.alloc(8);
+      e[0] = types[i + 1]!;
+      if (t === 44) e.writeUInt16BE(fragBits(f.ip!.frag), 2);
+      return e;
+    });
     const h = Buffer.alloc(40);
-    h[0] = 0x60; h.writeUInt16BE(body.length, 4); h[6] = f.ip.proto; h[7] = 64;
+    h[0] = 0x60; h.writeUInt16BE(8 * ext.length + body.length, 4); h[6] = types[0]!; h[7] = 255;
     ipBuf(f.ip.src).copy(h, 8); ipBuf(f.ip.dst).copy(h, 24);
-    parts.push(Buffer.from([0x86, 0xdd]), h, body);
+    parts.push(Buffer.from([0x86, 0xdd]), h, ...ext, body);
+  } else if (f.arp) {
+    const a = Buffer.alloc(28);
+    a.writeUInt16BE(1, 0); a.writeUInt16BE(0x0800, 2); a[4] = 6; a[5] = 4; a.writeUInt16BE(1, 6);
+    macBuf(f.arp.senderMac).copy(a, 8); ipBuf(f.arp.senderIp).copy(a, 14); ipBuf(f.arp.targetIp).copy(a, 24);
+    parts.push(Buffer.from([0x08, 0x06]), a, payload);
   } else {
     const t = Buffer.alloc(2);
     t.writeUInt16BE(f.type ?? 0x88b5, 0);

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 
 import type { Port__Output } from '../../src/api/gen/fastpath/v1/Port.js';
 import { TestpmdContainer } from '../../src/cnf/testpmd.js';
+import type { Daemon } from './daemon.js';
+import { until } from './fixture.js';
 import { readPcap, writePcap } from './frames.js';
 
 export class PcapCnf {
@@ -20,7 +22,12 @@ export class PcapCnf {
     private readonly dir: string,
   ) {}
 
-  static async start(port: Port__Output, workDir: string, frames: Buffer[]): Promise<PcapCnf> {
+  /**
+   * ringSize: the virtio ring and descriptor count on the fastpath side
+   * (default: virtio_user's 256), for rounds that deliver more frames than
+   * a receiver can take between two of its time slices.
+   */
+  static async start(port: Port__Output, workDir: string, frames: Buffer[], ringSize?: number): Promise<PcapCnf> {
     const name = port.spec!.name;
     const dir = join(workDir, name);
     rmSync(dir, { recursive: true, force: true });
@@ -29,11 +36,14 @@ export class PcapCnf {
     const cnf = await TestpmdContainer.start({
       name: `pcap-${name}`,
       ports: [{ hostDir: port.attach!.hostDir, mac: port.mac, server: port.spec!.mode === 'PORT_MODE_CLIENT' }],
-      attachArgs: port.attach!.ealArgs,
+      attachArgs: ringSize
+        ? port.attach!.ealArgs.map((a) => (a.startsWith('--vdev=net_virtio_user') ? `${a},queue_size=${ringSize}` : a))
+        : port.attach!.ealArgs,
       extraVdevs: [`net_pcap0,rx_pcap=${join(dir, 'in.pcap')},tx_pcap=${join(dir, 'out.pcap')}`],
       forwardMode: 'io',
       // `start` would otherwise drain the rx queues first: the pcap frames.
-      extraArgs: ['--no-flush-rx'],
+      extraArgs: ['--no-flush-rx', ...(ringSize ? [`--rxd=${ringSize}`, `--txd=${ringSize}`] : [])],
+      ...(ringSize ? { mbufs: 4 * ringSize + 2048 } : {}),
     });
     return new PcapCnf(name, port, cnf, dir);
   }
@@ -53,5 +63,57 @@ export class PcapCnf {
 
   async kill(): Promise<void> {
     await this.cnf.kill();
+  }
+}
+
+export type PortCounters = Record<string, { rx: number; tx: number; drops: Record<string, number> }>;
+
+export async function portCounters(d: Daemon): Promise<PortCounters> {
+  const c = d.client;
+  const res = await c.unary(c.ports, c.ports.GetPortStats, { name: '' });
+  return Object.fromEntries(res.stats.map((s) => [s.name, { rx: Number(s.rxPackets), tx: Number(s.txPackets), drops: s.drops }]));
+}
+
+export interface PcapRound {
+  /** What each port's container received. */
+  got: Record<string, Buffer[]>;
+  before: PortCounters;
+  after: PortCounters;
+}
+
+/**
+ * One round of traffic: a pcap container on each port in `ports` sends its
+ * frames (`frames[name]`, none for receivers); waits until fastpath has taken
+ * every frame in and every container has taken in what fastpath sent it,
+ * then collects. ringSize: for large rounds (see start()): a sender that
+ * reads its pcap faster than the switch drains its ring drops frames
+ * silently, a receiver between two of its time slices too.
+ */
+export async function pcapRound(d: Daemon, network: string, ports: Record<string, Port__Output>, frames: Record<string, Buffer[]>,
+  opts: { workDir: string; ringSize?: number }): Promise<PcapRound> {
+  const c = d.client;
+  const names = Object.keys(ports);
+  const cnf: Record<string, PcapCnf> = {};
+  try {
+    for (const n of names) cnf[n] = await PcapCnf.start(ports[n]!, opts.workDir, frames[n] ?? [], opts.ringSize);
+    await until(() => c.unary(c.ports, c.ports.ListPorts, { network }), (r) => r.ports.filter((p) => names.includes(p.spec!.name)).every((p) => p.status!.linkUp), 'every port up');
+    const before = await portCounters(d);
+    const senders = names.filter((n) => frames[n]?.length);
+    for (const n of names.filter((x) => !senders.includes(x))) await cnf[n]!.go(); // receivers first
+    for (const n of senders) await cnf[n]!.go();
+    const after = await until(() => portCounters(d), (p) => senders.every((n) => p[n]!.rx - before[n]!.rx === frames[n]!.length),
+      'fastpath took every frame in', 60_000);
+    for (const n of names) {
+      const delivered = after[n]!.tx - before[n]!.tx;
+      await cnf[n]!.cnf.waitStats((s) => s.rxPackets >= delivered, 0, 30_000);
+    }
+    const got: Record<string, Buffer[]> = {};
+    for (const n of names) {
+      got[n] = await cnf[n]!.collect();
+      delete cnf[n];
+    }
+    return { got, before, after };
+  } finally {
+    for (const x of Object.values(cnf)) await x.kill();
   }
 }

@@ -38,6 +38,8 @@ describe('flow text', () => {
       'priority=5,dl_type=0x88b5,actions=drop',
       'priority=5,ip,nw_proto=89,actions=punt',
       'priority=5,arp,actions=normal',
+      'priority=9,tcp,tp_dst=22,nw_frag=not_later,actions=drop',
+      'priority=9,ipv6,nw_frag=later,actions=drop',
     ];
     for (const t of texts) {
       const s = parseFlow(t);
@@ -113,5 +115,14 @@ describe('flow text', () => {
     const t = loopFlowTexts(1000);
     expect(t).toHaveLength(1000);
     for (const x of t) expect(formatFlow(parseFlow(x))).toBe(x);
+  });
+
+  it('takes nw_frag as ovs-ofctl spells it, for IP only, and refuses later fragments with L4 fields', () => {
+    expect(parseFlow('ip,nw_frag=first,actions=drop').match.nwFrag).toBe('first');
+    expect(parseError('nw_frag=yes,actions=drop').message).toMatch(/nw_frag needs dl_type/);
+    expect(parseError('ip,nw_frag=maybe,actions=drop').message).toMatch(/nw_frag must be one of no, yes, first, later, not_later/);
+    const e = parseError('tcp,tp_dst=22,nw_frag=later,actions=drop');
+    expect(e.message).toMatch(/never matches/);
+    expect(e.token).toBe('nw_frag=later');
   });
 });

@@ -69,6 +69,20 @@ enum fp_port_kind { FP_PORT_VHOST = 0, FP_PORT_ETHDEV = 1, FP_PORT_MEMIF = 2 };
 
 #define FP_DEVARGS_MAX 512
 
+/* Port security: the source MACs a port may use and, if any are given, the
+ * addresses it may claim in ARP and neighbour discovery. */
+#define FP_PSEC_MAX_MACS 8
+#define FP_PSEC_MAX_IPS 8
+struct fp_port_security {
+	uint8_t enabled;
+	uint8_t n_macs;
+	uint8_t macs[FP_PSEC_MAX_MACS][6];
+	uint8_t n_ip4;
+	uint8_t n_ip6;
+	uint8_t ip4[FP_PSEC_MAX_IPS][4];
+	uint8_t ip6[FP_PSEC_MAX_IPS][16];
+};
+
 struct fp_port_conf {
 	char name[FP_NAME_MAX];
 	char network[FP_NAME_MAX];
@@ -83,6 +97,8 @@ struct fp_port_conf {
 	uint8_t kernel;   /* ethdev: the network's kernel exception interface
 	                   * (at most one per network; its traffic is policed
 	                   * per punt class; its link is ours, always up) */
+	uint32_t mac_limit; /* source MACs the port may have learned; 0: no limit */
+	struct fp_port_security sec;
 };
 
 struct fp_port_stats {
@@ -93,6 +109,7 @@ struct fp_port_stats {
 	uint64_t features;
 	uint64_t counters[FP_PORT_COUNTER_MAX];
 	uint64_t peer_errors[FP_PEER_ERROR_MAX];
+	uint32_t macs;  /* source MACs learned on the port (recounted each second) */
 };
 
 struct fp_worker_stats {
@@ -159,7 +176,14 @@ enum fp_flow_field {
 	FP_FLOW_F_TP_SRC = 1u << 8,
 	FP_FLOW_F_TP_DST = 1u << 9,
 	FP_FLOW_F_TCP_FLAGS = 1u << 10,
+	FP_FLOW_F_NW_FRAG = 1u << 11,
 };
+
+/* fp_flow_match.frag/frag_mask bits (ovs-ofctl's nw_frag): no = FRAG/FRAG
+ * clear, yes = FRAG set, first = FRAG set and LATER clear, later = LATER
+ * set, not_later = LATER clear. */
+#define FP_FLOW_FRAG_ANY 0x01
+#define FP_FLOW_FRAG_LATER 0x02
 
 struct fp_flow_match {
 	uint32_t fields;            /* enum fp_flow_field bits */
@@ -174,6 +198,7 @@ struct fp_flow_match {
 	uint8_t nw_proto;
 	uint16_t tp_src_lo, tp_src_hi, tp_dst_lo, tp_dst_hi; /* inclusive */
 	uint16_t tcp_flags, tcp_flags_mask;
+	uint8_t frag, frag_mask;    /* FP_FLOW_FRAG_* */
 };
 
 /* What a matching packet becomes: optional rewrites, then one verdict. */

@@ -7,12 +7,16 @@
 #ifndef FP_COUNTERS_H
 #define FP_COUNTERS_H
 
-/* Per-port traffic counters: X(name). */
+/* Per-port traffic counters: X(name). rx_no_l4: frames a flow table
+ * classified whose transport header could not be reached (cut short, or an
+ * IPv6 extension chain over FP_FLOW_MAX_EXT_HDRS or malformed): they match
+ * no rule on L4 fields. */
 #define FP_PORT_TRAFFIC_COUNTERS(X) \
 	X(rx_packets)                   \
 	X(rx_bytes)                     \
 	X(tx_packets)                   \
-	X(tx_bytes)
+	X(tx_bytes)                     \
+	X(rx_no_l4)
 
 /*
  * Drop reasons: X(name, description). A drop is counted on the port where it
@@ -21,10 +25,12 @@
  */
 #define FP_DROP_REASONS(X)                                                        \
 	X(runt, "ingress: frame shorter than an Ethernet header")                     \
-	X(vlan, "ingress: tagged frame on an access port, or VLAN id 4095")           \
+	X(vlan, "ingress: VLAN-tagged (not priority-tagged) or 802.1ad frame on an access port, or VLAN id 4095") \
 	X(hairpin, "ingress: destination was learned on the ingress port")            \
 	X(no_dest, "ingress: flood with no other port in the network/VLAN")           \
 	X(flow, "ingress: a flow rule, or the network's table-miss action, said drop") \
+	X(spoof, "ingress: port security: a source MAC, or an ARP/ND address, the port may not use") \
+	X(mac_limit, "ingress: a new source MAC past the port's limit of learned MACs") \
 	X(link_down, "egress: destination port has no connected guest")              \
 	X(tx_full, "egress: guest ring full or queue not enabled")                    \
 	X(no_mbuf, "egress: no mbuf left to copy a frame for VLAN tagging")

@@ -25,7 +25,8 @@
  * and VLAN come last, because rules that match only them (in_port=a,
  * actions=output:b) are otherwise wild where the many L3/L4 rules are
  * specific, and an early split on them copies every L3/L4 branch once per
- * port (it tripled the build time of a 10,000-rule table).
+ * port (it tripled the build time of a 10,000-rule table). The l4 bits
+ * (fragments, transport header present) come last of all.
  */
 struct fp_flow_key {
 	uint8_t proto;       /*  0: in 0  IP protocol (0 when not IP) */
@@ -40,8 +41,18 @@ struct fp_flow_key {
 	uint32_t nw_dst[4];  /* 40: in 9..12 */
 	uint16_t tp_src;     /* 56: in 13 */
 	uint16_t tp_dst;     /* 58: in 13 */
-	uint32_t pad1;
+	uint8_t pad1[3];     /* 60: in 15, with l4: rte_acl reads groups of 4 */
+	uint8_t l4;          /* 63: FP_FLOW_L4_* bits (the low byte of input 15) */
 } __rte_aligned(64);
+
+/* struct fp_flow_key.l4: what the frame's IP header says about L4. */
+#define FP_FLOW_L4_FRAG 0x01    /* a fragment (first or later) */
+#define FP_FLOW_L4_LATER 0x02   /* a fragment after the first: no L4 header */
+#define FP_FLOW_L4_PRESENT 0x04 /* the transport header was read: tp_* and
+                                 * tcp_flags are the frame's. Rules on them
+                                 * require this bit, so a later fragment, a
+                                 * truncated header or an IPv6 extension chain
+                                 * too long to walk never matches them. */
 
 /* The classifier's fields, in key order. */
 enum fp_flow_acl_field {
@@ -58,6 +69,7 @@ enum fp_flow_acl_field {
 	FP_AF_NW_DST0, FP_AF_NW_DST1, FP_AF_NW_DST2, FP_AF_NW_DST3,
 	FP_AF_TP_SRC,
 	FP_AF_TP_DST,
+	FP_AF_L4,
 	FP_AF_MAX
 };
 

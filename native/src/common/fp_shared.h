@@ -69,8 +69,12 @@ struct fp_port {
 	struct fp_network *netp; /* its network (outlives the port) */
 	uint16_t eth_port;    /* FP_PORT_ETHDEV: ethdev port id */
 	char devname[64];     /* FP_PORT_ETHDEV: vdev name */
+	uint32_t mac_limit;   /* learned source MACs allowed; 0: no limit */
+	struct fp_port_security sec; /* checked on ingress when sec.enabled */
 
 	/* Changed while published. */
+	uint32_t n_macs;      /* learned MACs on this port: dp: atomic add when it
+	                       * learns one; ctl: recounts every aging sweep */
 	int vid;              /* vhost device or -1; vhost cb: w, dp: r (acquire).
 	                       * ethdev, memif: 0 while the link is up, else -1.
 	                       * Workers also skip a port whose peer faulted

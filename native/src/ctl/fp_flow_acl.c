@@ -16,8 +16,13 @@
 
 #include "fp_ctl.h"
 
+_Static_assert(FP_FLOW_FRAG_ANY == FP_FLOW_L4_FRAG && FP_FLOW_FRAG_LATER == FP_FLOW_L4_LATER,
+	       "nw_frag bits are the key's l4 bits");
+_Static_assert(offsetof(struct fp_flow_key, l4) == offsetof(struct fp_flow_key, pad1) + 3,
+	       "l4 is the last byte of its 4-byte input");
+
 /* Input groups of struct fp_flow_key, in the order the trie reads them. */
-enum { FP_AG_N = 15 };
+enum { FP_AG_N = 16 };
 
 static const struct {
 	uint8_t type, size, group;
@@ -42,6 +47,9 @@ static const struct {
 	[FP_AF_NW_DST3] = { RTE_ACL_FIELD_TYPE_MASK, 4, 12, offsetof(struct fp_flow_key, nw_dst) + 12 },
 	[FP_AF_TP_SRC] = { RTE_ACL_FIELD_TYPE_RANGE, 2, 13, offsetof(struct fp_flow_key, tp_src) },
 	[FP_AF_TP_DST] = { RTE_ACL_FIELD_TYPE_RANGE, 2, 13, offsetof(struct fp_flow_key, tp_dst) },
+	/* A 4-byte field whose low byte (big-endian) is l4: a group of one
+	 * byte is not something rte_acl reads correctly. */
+	[FP_AF_L4] = { RTE_ACL_FIELD_TYPE_BITMASK, 4, 15, offsetof(struct fp_flow_key, pad1) },
 };
 
 /* One rule's value and mask (or range) per field, before compaction. */
@@ -128,6 +136,15 @@ fp_af_from_match(struct fp_af_rule *r, const struct fp_flow_match *mt, uint16_t 
 	if (mt->fields & FP_FLOW_F_TCP_FLAGS) {
 		r->m[FP_AF_TCP_FLAGS] = mt->tcp_flags_mask & 0xfff;
 		r->v[FP_AF_TCP_FLAGS] = mt->tcp_flags & r->m[FP_AF_TCP_FLAGS];
+	}
+	if (mt->fields & FP_FLOW_F_NW_FRAG) {
+		r->m[FP_AF_L4] = mt->frag_mask & (FP_FLOW_L4_FRAG | FP_FLOW_L4_LATER);
+		r->v[FP_AF_L4] = mt->frag & r->m[FP_AF_L4];
+	}
+	/* L4 fields are the frame's only when its transport header was read. */
+	if (mt->fields & (FP_FLOW_F_TP_SRC | FP_FLOW_F_TP_DST | FP_FLOW_F_TCP_FLAGS)) {
+		r->m[FP_AF_L4] |= FP_FLOW_L4_PRESENT;
+		r->v[FP_AF_L4] |= FP_FLOW_L4_PRESENT;
 	}
 }
 

@@ -94,6 +94,37 @@ fp_network_forget_port(struct fp_network *n, uint32_t token)
 		fp_network_sweep(n, fp_entry_of_token, token);
 }
 
+/* Learned MACs per port, counted afresh: workers only ever add to a port's
+ * count, so this is what brings it back down (aging, moves, removals). */
+static void
+fp_network_recount(void)
+{
+	static uint32_t tally[FP_MAX_PORTS];
+	const void *key;
+	void *data;
+
+	memset(tally, 0, sizeof(tally));
+	for (unsigned i = 0; i < FP_MAX_NETS; i++) {
+		struct fp_network *n = fp_c.nets[i];
+		uint32_t next = 0;
+		int32_t pos;
+
+		while (n != NULL && (pos = rte_hash_iterate(n->mac, &key, &data, &next)) >= 0) {
+			uint32_t tok;
+
+			if ((uint32_t)pos >= n->n_entries)
+				continue;
+			tok = __atomic_load_n(&n->entries[pos].token, __ATOMIC_RELAXED);
+			if (fp_c.ports[tok & (FP_MAX_PORTS - 1)] != NULL &&
+			    fp_c.ports[tok & (FP_MAX_PORTS - 1)]->token == tok)
+				tally[tok & (FP_MAX_PORTS - 1)]++;
+		}
+	}
+	for (unsigned slot = 0; slot < FP_MAX_PORTS; slot++)
+		if (fp_c.ports[slot] != NULL)
+			__atomic_store_n(&fp_c.ports[slot]->n_macs, tally[slot], __ATOMIC_RELAXED);
+}
+
 void
 fp_network_age_all(void)
 {
@@ -102,6 +133,7 @@ fp_network_age_all(void)
 	for (unsigned i = 0; i < FP_MAX_NETS; i++)
 		if (fp_c.nets[i] != NULL)
 			fp_network_sweep(fp_c.nets[i], fp_entry_expired, now);
+	fp_network_recount();
 }
 
 int

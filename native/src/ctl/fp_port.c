@@ -42,6 +42,10 @@ fp_port_validate(const struct fp_port_conf *c, char *err)
 	if (c->vlan > 4094)
 		return fp_err(err, -EINVAL, "VLAN id must be 0 (trunk) or 1..4094, got %u",
 			      c->vlan);
+	if (c->sec.n_macs > FP_PSEC_MAX_MACS || c->sec.n_ip4 > FP_PSEC_MAX_IPS ||
+	    c->sec.n_ip6 > FP_PSEC_MAX_IPS || (c->sec.enabled && c->sec.n_macs == 0))
+		return fp_err(err, -EINVAL, "port security: 1..%d MACs and at most %d addresses "
+			      "of each family", FP_PSEC_MAX_MACS, FP_PSEC_MAX_IPS);
 	if (fp_port_find(c->name) != NULL)
 		return fp_err(err, -EEXIST, "port %s already exists", c->name);
 	for (unsigned i = 0; i < FP_MAX_PORTS; i++)
@@ -144,6 +148,8 @@ fp_cmd_port_add(void *arg, char *err)
 	p->eth_port = UINT16_MAX; /* no ethdev yet: matches no LSC event */
 	p->vid = -1;
 	p->conn_vid = -1;
+	p->mac_limit = c->mac_limit;
+	p->sec = c->sec;
 	for (unsigned q = 0; q < FP_MAX_QUEUES; q++)
 		rte_spinlock_init(&p->txlock[q]);
 

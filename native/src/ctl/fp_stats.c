@@ -74,6 +74,7 @@ fp_cmd_stats(void *arg, char *err)
 			for (unsigned c = 0; c < FP_PORT_COUNTER_MAX; c++)
 				ps->counters[c] +=
 					__atomic_load_n(&p->stats[w].v[c], __ATOMIC_RELAXED);
+		ps->macs = __atomic_load_n(&p->n_macs, __ATOMIC_RELAXED);
 		for (unsigned e = 0; e < FP_PEER_ERROR_MAX; e++)
 			ps->peer_errors[e] = __atomic_load_n(&p->peer_err[e], __ATOMIC_RELAXED);
 	}

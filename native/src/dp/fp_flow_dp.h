@@ -137,34 +137,34 @@ fp_flow_key_eq(const struct fp_flow_key *a, const struct fp_flow_key *b)
 	return d == 0;
 }
 
-/* Bytes fp_flow_key_build can read: a tagged IPv6 header and a TCP header. */
-#define FP_FLOW_KEY_SPAN 72 /* 18 (tagged Ethernet) + 40 (IPv6) + 14 (TCP to its flags) */
-
-/* Whether frame b gets the same key as frame a without building it: same
- * ingress VLAN state, same bytes wherever the key builder looks, and
- * lengths that make the same truncation checks pass. */
+/*
+ * Whether frame b gets the key frame a got, without building it: the same
+ * VLAN state, the same bytes over everything a's key depended on (pa.span),
+ * and a length that keeps every length check the same: at least that span,
+ * or, when a length decided something for a (pa.cut), exactly a's length.
+ * Headers that reach further (IPv4 options, IPv6 extension headers) simply
+ * have a longer span.
+ */
 static inline int
-fp_flow_same_headers(const struct rte_mbuf *a, const struct rte_mbuf *b, uint16_t va,
-		     uint16_t vb, uint8_t ta, uint8_t tb)
+fp_flow_same_headers(const struct rte_mbuf *a, const struct rte_mbuf *b, struct fp_flow_parse pa,
+		     uint16_t va, uint16_t vb, uint8_t ta, uint8_t tb)
 {
-	uint32_t la = rte_pktmbuf_data_len(a), lb = rte_pktmbuf_data_len(b);
-
-	if (va != vb || ta != tb || (la != lb && (la < FP_FLOW_KEY_SPAN || lb < FP_FLOW_KEY_SPAN)))
-		return 0;
-	/* A fixed span, read as words: past a short frame's end the bytes are
-	 * the mbuf's own (no fault), and a difference there only costs a key
-	 * build; the key never depends on them. */
+	uint32_t la = rte_pktmbuf_data_len(a), lb = rte_pktmbuf_data_len(b), span = pa.span;
 	const uint8_t *x = rte_pktmbuf_mtod(a, const uint8_t *), *y = rte_pktmbuf_mtod(b, const uint8_t *);
-	uint64_t d = 0;
+	uint64_t d = 0, u, v;
 
-	for (unsigned i = 0; i < FP_FLOW_KEY_SPAN / 8; i++) {
-		uint64_t u, v;
-
-		memcpy(&u, x + 8 * i, 8);
-		memcpy(&v, y + 8 * i, 8);
+	if (va != vb || ta != tb || (pa.cut ? lb != la : lb < span))
+		return 0;
+	/* Whole words, then the last 8 bytes of the span (overlapping the
+	 * previous word): span >= 14, and both frames hold it. */
+	for (uint32_t i = 0; i + 8 <= span; i += 8) {
+		memcpy(&u, x + i, 8);
+		memcpy(&v, y + i, 8);
 		d |= u ^ v;
 	}
-	return d == 0;
+	memcpy(&u, x + span - 8, 8);
+	memcpy(&v, y + span - 8, 8);
+	return (d | (u ^ v)) == 0;
 }
 
 /* Multiply-xor over the words: independent multiplies, no carried chain. */
@@ -195,7 +195,8 @@ fp_flow_burst(struct fp_worker_local *wl, const struct fp_snapshot *s, struct fp
 	uint32_t res[FP_BURST], mres[FP_BURST];
 	uint16_t idx[FP_BURST], miss[FP_BURST];
 	uint8_t dup[FP_BURST];
-	uint16_t k = 0, n_miss = 0;
+	uint16_t k = 0, n_miss = 0, no_l4 = 0;
+	struct fp_flow_parse prev = { 0 }; /* what the key of frame idx[k - 1] read */
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -212,14 +213,16 @@ fp_flow_burst(struct fp_worker_local *wl, const struct fp_snapshot *s, struct fp
 		}
 		/* Same headers as the frame before (benchmarks, bulk transfers
 		 * with fixed IP ids): same result, no key needed. */
-		if (k > 0 && fp_flow_same_headers(pkts[idx[k - 1]], m, vids[idx[k - 1]], vids[i],
+		if (k > 0 && fp_flow_same_headers(pkts[idx[k - 1]], m, prev, vids[idx[k - 1]], vids[i],
 						  tagged[idx[k - 1]], tagged[i])) {
 			keys[k] = keys[k - 1];
+			no_l4 += prev.no_l4;
 			dup[k++] = 1;
 			continue;
 		}
-		fp_flow_key_build(key, rte_pktmbuf_mtod(m, const uint8_t *),
-				  rte_pktmbuf_data_len(m), vids[i], tagged[i], in->slot);
+		prev = fp_flow_key_build(key, rte_pktmbuf_mtod(m, const uint8_t *),
+					 rte_pktmbuf_data_len(m), vids[i], tagged[i], in->slot);
+		no_l4 += prev.no_l4;
 		fp_flow_key_mask(key, ft->key_mask);
 		if (k > 0 && fp_flow_key_eq(key, &keys[k - 1])) {
 			dup[k++] = 1; /* same flow as the frame before: same result */
@@ -275,6 +278,8 @@ fp_flow_burst(struct fp_worker_local *wl, const struct fp_snapshot *s, struct fp
 		row[cur].packets += run_pkts;
 		row[cur].bytes += run_bytes;
 	}
+	if (unlikely(no_l4 > 0))
+		fp_count(in, wl->idx, FP_PORT_rx_no_l4, no_l4);
 }
 
 #endif

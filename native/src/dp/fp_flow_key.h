@@ -4,7 +4,13 @@
  * of the frame bytes, no DPDK state, so ctest covers it without EAL.
  * Header fields are copied in network byte order, as rte_acl wants them;
  * anything the frame does not carry (not IP, no L4, a non-first fragment,
- * truncated headers) stays zero.
+ * truncated headers) stays zero, and the key's l4 bits say which of those it
+ * was, so that no L4 rule can match a frame whose transport header was not
+ * read.
+ *
+ * The builder also says which bytes the key depends on (struct
+ * fp_flow_parse): caches in front of the classifier may reuse a key only for
+ * a frame that is identical over that span (see fp_flow_same_headers).
  * @pre any thread.
  */
 #ifndef FP_FLOW_KEY_H
@@ -20,6 +26,30 @@
 #define FP_IPPROTO_TCP 6
 #define FP_IPPROTO_UDP 17
 #define FP_IPPROTO_SCTP 132
+/* IPv6 extension headers walked to the transport header (RFC 8200, 7045). */
+#define FP_IP6_HOPOPTS 0
+#define FP_IP6_ROUTING 43
+#define FP_IP6_FRAGMENT 44
+#define FP_IP6_ESP 50
+#define FP_IP6_AH 51
+#define FP_IP6_NONE 59
+#define FP_IP6_DSTOPTS 60
+#define FP_IP6_MOBILITY 135
+#define FP_IP6_HIP 139
+#define FP_IP6_SHIM6 140
+/* More extension headers than this, and the transport header is not looked
+ * for: the frame matches no L4 rule and counts as rx_no_l4. */
+#define FP_FLOW_MAX_EXT_HDRS 8
+
+/* What building a key read. */
+struct fp_flow_parse {
+	uint16_t span;  /* the key depends on frame bytes [0, span) only ... */
+	uint8_t cut;    /* ... and, when set, on the frame's length too (a header
+	                 * ended early, or a length decided what was read) */
+	uint8_t no_l4;  /* an IP frame whose transport header could not be
+	                 * reached (truncated, extension chain too long or
+	                 * malformed): counted, as rx_no_l4 */
+};
 
 static inline uint16_t
 fp_flow_be16(uint16_t v)
@@ -27,18 +57,137 @@ fp_flow_be16(uint16_t v)
 	return (uint16_t)(v << 8 | v >> 8);
 }
 
-static inline void
-fp_flow_key_l4(struct fp_flow_key *k, const uint8_t *l4, uint32_t len)
+/* Bytes of fixed header a transport protocol must have before its ports
+ * (and TCP's flags) count: TCP 20, UDP 8, SCTP 12. 0: not one we match. */
+static inline uint32_t
+fp_flow_l4_min(uint8_t proto)
 {
-	if (k->proto != FP_IPPROTO_TCP && k->proto != FP_IPPROTO_UDP &&
-	    k->proto != FP_IPPROTO_SCTP)
+	return proto == FP_IPPROTO_TCP ? 20 : proto == FP_IPPROTO_UDP ? 8 :
+	       proto == FP_IPPROTO_SCTP ? 12 : 0;
+}
+
+/* l4 at frame offset off, len the frame's length. */
+static inline void
+fp_flow_key_l4(struct fp_flow_key *k, struct fp_flow_parse *p, const uint8_t *frame,
+	       uint32_t off, uint32_t len)
+{
+	uint32_t need = fp_flow_l4_min(k->proto);
+
+	if (need == 0)
 		return;
-	if (len < 4)
+	if (off + need > len) {
+		p->cut = 1;
+		p->no_l4 = 1;
 		return;
-	memcpy(&k->tp_src, l4, 2);
-	memcpy(&k->tp_dst, l4 + 2, 2);
-	if (k->proto == FP_IPPROTO_TCP && len >= 14) /* data offset+flags word */
-		k->tcp_flags = fp_flow_be16((uint16_t)((l4[12] & 0x0f) << 8 | l4[13]));
+	}
+	if (off + need > p->span)
+		p->span = (uint16_t)(off + need);
+	memcpy(&k->tp_src, frame + off, 2);
+	memcpy(&k->tp_dst, frame + off + 2, 2);
+	if (k->proto == FP_IPPROTO_TCP) /* data offset+flags word */
+		k->tcp_flags = fp_flow_be16((uint16_t)((frame[off + 12] & 0x0f) << 8 | frame[off + 13]));
+	k->l4 |= FP_FLOW_L4_PRESENT;
+}
+
+/* Extend the span to cover [0, end), or say the frame ends first. */
+static inline int
+fp_flow_need(struct fp_flow_parse *p, uint32_t end, uint32_t len)
+{
+	if (end > len) {
+		p->cut = 1;
+		return 0;
+	}
+	if (end > p->span)
+		p->span = (uint16_t)end;
+	return 1;
+}
+
+static inline void
+fp_flow_key_ipv4(struct fp_flow_key *k, struct fp_flow_parse *p, const uint8_t *frame,
+		 uint32_t l3, uint32_t len)
+{
+	uint32_t ihl, frag;
+
+	if (!fp_flow_need(p, l3 + 20, len))
+		return;
+	ihl = (uint32_t)(frame[l3] & 0x0f) * 4;
+	if ((frame[l3] >> 4) != 4 || ihl < 20)
+		return;
+	if (!fp_flow_need(p, l3 + ihl, len)) /* options cut short */
+		return;
+	k->proto = frame[l3 + 9];
+	memcpy(&k->nw_src[0], frame + l3 + 12, 4);
+	memcpy(&k->nw_dst[0], frame + l3 + 16, 4);
+	frag = (uint32_t)(frame[l3 + 6] & 0x3f) << 8 | frame[l3 + 7]; /* MF and offset */
+	if (frag != 0)
+		k->l4 |= FP_FLOW_L4_FRAG;
+	if ((frag & 0x1fff) != 0) {
+		k->l4 |= FP_FLOW_L4_LATER; /* no transport header in here */
+		return;
+	}
+	fp_flow_key_l4(k, p, frame, l3 + ihl, len);
+}
+
+static inline void
+fp_flow_key_ipv6(struct fp_flow_key *k, struct fp_flow_parse *p, const uint8_t *frame,
+		 uint32_t l3, uint32_t len)
+{
+	uint32_t off = l3 + 40;
+	uint8_t next;
+
+	if (!fp_flow_need(p, off, len))
+		return;
+	if ((frame[l3] >> 4) != 6)
+		return;
+	memcpy(k->nw_src, frame + l3 + 8, 16);
+	memcpy(k->nw_dst, frame + l3 + 24, 16);
+	next = frame[l3 + 6];
+	for (unsigned n = 0;; n++) {
+		uint32_t hlen;
+
+		switch (next) {
+		case FP_IP6_HOPOPTS:
+		case FP_IP6_ROUTING:
+		case FP_IP6_DSTOPTS:
+		case FP_IP6_MOBILITY:
+		case FP_IP6_HIP:
+		case FP_IP6_SHIM6:
+		case FP_IP6_AH:
+		case FP_IP6_FRAGMENT:
+			break;
+		default: /* the upper-layer protocol (ESP and "no next header" too) */
+			k->proto = next;
+			fp_flow_key_l4(k, p, frame, off, len);
+			return;
+		}
+		k->proto = next; /* where the walk stops, if it stops here */
+		if (n == FP_FLOW_MAX_EXT_HDRS || !fp_flow_need(p, off + 8, len)) {
+			p->no_l4 = 1; /* too many extension headers, or cut short */
+			return;
+		}
+		if (next == FP_IP6_FRAGMENT) {
+			uint32_t fo = (uint32_t)frame[off + 2] << 5 | frame[off + 3] >> 3;
+
+			if (fo != 0 || (frame[off + 3] & 1))
+				k->l4 |= FP_FLOW_L4_FRAG; /* not an atomic fragment */
+			next = frame[off];
+			off += 8;
+			if (fo != 0) {
+				k->l4 |= FP_FLOW_L4_LATER;
+				k->proto = next;
+				return;
+			}
+			continue;
+		}
+		hlen = next == FP_IP6_AH ? ((uint32_t)frame[off + 1] + 2) * 4
+					 : ((uint32_t)frame[off + 1] + 1) * 8;
+		next = frame[off];
+		off += hlen;
+		if (!fp_flow_need(p, off, len)) {
+			p->no_l4 = 1;
+			return;
+		}
+	}
 }
 
 /*
@@ -46,12 +195,12 @@ fp_flow_key_l4(struct fp_flow_key *k, const uint8_t *l4, uint32_t len)
  * fp_frame_vlan guarantees). vid: the frame's VLAN inside the switch (an
  * access port's own VLAN for its untagged frames). in_slot: ingress port.
  */
-static inline void
+static inline struct fp_flow_parse
 fp_flow_key_build(struct fp_flow_key *k, const uint8_t *frame, uint32_t len, uint16_t vid,
 		  int tagged, uint16_t in_slot)
 {
-	uint32_t hdr = tagged ? 18 : 14, l3len;
-	const uint8_t *l3;
+	uint32_t hdr = tagged ? 18 : 14;
+	struct fp_flow_parse p = { .span = (uint16_t)hdr };
 	uint16_t type;
 
 	memset(k, 0, sizeof(*k));
@@ -60,27 +209,11 @@ fp_flow_key_build(struct fp_flow_key *k, const uint8_t *frame, uint32_t len, uin
 	k->vlan = fp_flow_be16(vid);
 	memcpy(&k->dl_type, frame + hdr - 2, 2);
 	type = (uint16_t)(frame[hdr - 2] << 8 | frame[hdr - 1]);
-	l3 = frame + hdr;
-	l3len = len - hdr;
-	if (type == FP_ETHERTYPE_IPV4 && l3len >= 20) {
-		uint32_t ihl = (uint32_t)(l3[0] & 0x0f) * 4;
-
-		if ((l3[0] >> 4) != 4 || ihl < 20 || ihl > l3len)
-			return;
-		k->proto = l3[9];
-		memcpy(&k->nw_src[0], l3 + 12, 4);
-		memcpy(&k->nw_dst[0], l3 + 16, 4);
-		if (((l3[6] & 0x1f) << 8 | l3[7]) != 0)
-			return; /* a later fragment: no L4 header here */
-		fp_flow_key_l4(k, l3 + ihl, l3len - ihl);
-	} else if (type == FP_ETHERTYPE_IPV6 && l3len >= 40) {
-		if ((l3[0] >> 4) != 6)
-			return;
-		k->proto = l3[6]; /* extension headers are not walked */
-		memcpy(k->nw_src, l3 + 8, 16);
-		memcpy(k->nw_dst, l3 + 24, 16);
-		fp_flow_key_l4(k, l3 + 40, l3len - 40);
-	}
+	if (type == FP_ETHERTYPE_IPV4)
+		fp_flow_key_ipv4(k, &p, frame, hdr, len);
+	else if (type == FP_ETHERTYPE_IPV6)
+		fp_flow_key_ipv6(k, &p, frame, hdr, len);
+	return p;
 }
 
 #endif

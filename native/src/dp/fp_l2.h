@@ -12,6 +12,8 @@
 
 #define FP_ETH_HLEN 14
 #define FP_ETHERTYPE_VLAN 0x8100
+#define FP_ETHERTYPE_QINQ 0x88a8     /* 802.1ad service tag */
+#define FP_ETHERTYPE_QINQ_OLD 0x9100 /* pre-standard service tag */
 #define FP_VLAN_NONE 0
 
 /*
@@ -57,6 +59,34 @@ fp_frame_vlan(const uint8_t *frame, uint32_t len, int *tagged)
 	if ((tci & 0xfff) == 0xfff)
 		return -1;
 	return tci & 0xfff;
+}
+
+static inline int
+fp_is_vlan_tpid(uint16_t type)
+{
+	return type == FP_ETHERTYPE_VLAN || type == FP_ETHERTYPE_QINQ || type == FP_ETHERTYPE_QINQ_OLD;
+}
+
+/*
+ * An access port's frame (vid, tagged: from fp_frame_vlan). Untagged frames
+ * and priority-tagged ones (802.1Q, VID 0) belong to the port's VLAN: a
+ * priority tag gets that VLAN id written in place, keeping its priority
+ * bits, so a trunk port receives it tagged with the right VLAN. Refused
+ * (-1): a non-zero VID, a service tag (802.1ad) outside, or another tag
+ * inside a priority tag (a double tag aimed at a trunk's neighbour).
+ * @pre frame writable (refcnt 1), len >= 14 and >= 18 when tagged.
+ */
+static inline int
+fp_access_ingress(uint8_t *frame, uint32_t len, int vid, int tagged, uint16_t port_vlan)
+{
+	if (!tagged)
+		return fp_is_vlan_tpid((uint16_t)(frame[12] << 8 | frame[13])) ? -1 : 0;
+	if (vid != 0 || fp_is_vlan_tpid((uint16_t)(frame[16] << 8 | frame[17])))
+		return -1;
+	(void)len;
+	frame[14] = (uint8_t)((frame[14] & 0xf0) | (port_vlan >> 8));
+	frame[15] = (uint8_t)port_vlan;
+	return 0;
 }
 
 #endif

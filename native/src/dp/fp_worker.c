@@ -23,6 +23,7 @@
 #include "../common/fp_worker_local.h"
 #include "fp_flow_dp.h"
 #include "fp_memif_dp.h"
+#include "fp_psec.h"
 #include "fp_l2.h"
 #include "fp_tx.h"
 #include "fp_worker.h"
@@ -30,9 +31,22 @@
 /* Re-confirm a learned source at most this often (in ticks, ~0.5 s). */
 #define FP_LEARN_REFRESH 64
 
-static inline void
+/* A port with a limit may learn one more MAC while under it. fp-ctl
+ * recounts every second (moves away are not subtracted here), so the count
+ * errs high for at most that long. */
+static inline int
+fp_learn_allowed(const struct fp_port *in)
+{
+	return in->mac_limit == 0 ||
+	       __atomic_load_n(&in->n_macs, __ATOMIC_RELAXED) < in->mac_limit;
+}
+
+/* Learn (or refresh) the frame's source. -1: a new MAC for this port past
+ * its limit: the frame must be dropped (else every reply to it would flood
+ * the network). */
+static inline int
 fp_learn(struct fp_worker_local *wl, struct fp_network *net,
-	 const struct fp_port *in, uint64_t key, uint32_t tick)
+	 struct fp_port *in, uint64_t key, uint32_t tick)
 {
 	struct fp_learn_cache *lc = &wl->learn[in->slot];
 	struct fp_mac_entry *e;
@@ -41,26 +55,34 @@ fp_learn(struct fp_worker_local *wl, struct fp_network *net,
 
 	if (likely(lc->key == key && lc->token == in->token &&
 		   tick - lc->tick < FP_LEARN_REFRESH))
-		return;
+		return 0;
 	pos = rte_hash_lookup(net->mac, &key);
 	if (pos >= 0) {
 		moved = __atomic_load_n(&net->entries[pos].token, __ATOMIC_RELAXED) !=
 			in->token;
+		if (unlikely(moved && !fp_learn_allowed(in)))
+			return -1;
 	} else {
+		if (unlikely(!fp_learn_allowed(in)))
+			return -1;
 		/* New key: no cache can hold it (fp-ctl bumps the version when
 		 * it deletes one), so nothing to invalidate. */
 		pos = rte_hash_add_key(net->mac, &key);
 		if (pos < 0)
-			return; /* table full: keep flooding to this MAC */
+			return 0; /* table full: keep flooding to this MAC */
+		moved = -1;
 	}
 	e = &net->entries[pos];
 	__atomic_store_n(&e->token, in->token, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->seen, tick, __ATOMIC_RELAXED);
-	if (moved)
+	if (moved != 0)
+		__atomic_fetch_add(&in->n_macs, 1, __ATOMIC_RELAXED);
+	if (moved > 0)
 		__atomic_fetch_add((uint32_t *)&net->version, 1, __ATOMIC_RELEASE);
 	lc->key = key;
 	lc->token = in->token;
 	lc->tick = tick;
+	return 0;
 }
 
 static inline struct fp_emc_entry *
@@ -130,16 +152,25 @@ fp_switch_burst(struct fp_worker_local *wl, const struct fp_snapshot *s,
 			goto drop;
 		}
 		if (in->vlan != 0) {
-			if (unlikely(t && vid != 0)) {
+			if (unlikely(fp_access_ingress(rte_pktmbuf_mtod(m, uint8_t *),
+						       rte_pktmbuf_data_len(m), vid, t, in->vlan) != 0)) {
 				fp_count(in, wl->idx, FP_PORT_DROP_vlan, 1);
 				goto drop;
 			}
 			vid = in->vlan;
 		}
+		if (unlikely(in->sec.enabled) &&
+		    !fp_psec_ok(&in->sec, eth, rte_pktmbuf_data_len(m), t)) {
+			fp_count(in, wl->idx, FP_PORT_DROP_spoof, 1);
+			goto drop;
+		}
 		vids[i] = (uint16_t)vid;
 		tagged[i] = (uint8_t)t;
-		if (likely(!fp_mac_is_group(eth + 6)))
-			fp_learn(wl, net, in, fp_mac_key(eth + 6, (uint16_t)vid), tick);
+		if (likely(!fp_mac_is_group(eth + 6)) &&
+		    unlikely(fp_learn(wl, net, in, fp_mac_key(eth + 6, (uint16_t)vid), tick) != 0)) {
+			fp_count(in, wl->idx, FP_PORT_DROP_mac_limit, 1);
+			goto drop;
+		}
 		if (likely(ft == NULL))
 			fp_l2_lookup(wl, net, version, eth, (uint16_t)vid, i, tok, uc, &ms);
 		continue;

@@ -16,6 +16,7 @@ import type { ListPortsRequest as _fastpath_v1_ListPortsRequest, ListPortsReques
 import type { ListPortsResponse as _fastpath_v1_ListPortsResponse, ListPortsResponse__Output as _fastpath_v1_ListPortsResponse__Output } from './fastpath/v1/ListPortsResponse.js';
 import type { Port as _fastpath_v1_Port, Port__Output as _fastpath_v1_Port__Output } from './fastpath/v1/Port.js';
 import type { PortEvent as _fastpath_v1_PortEvent, PortEvent__Output as _fastpath_v1_PortEvent__Output } from './fastpath/v1/PortEvent.js';
+import type { PortSecurity as _fastpath_v1_PortSecurity, PortSecurity__Output as _fastpath_v1_PortSecurity__Output } from './fastpath/v1/PortSecurity.js';
 import type { PortServiceClient as _fastpath_v1_PortServiceClient, PortServiceDefinition as _fastpath_v1_PortServiceDefinition } from './fastpath/v1/PortService.js';
 import type { PortSpec as _fastpath_v1_PortSpec, PortSpec__Output as _fastpath_v1_PortSpec__Output } from './fastpath/v1/PortSpec.js';
 import type { PortStats as _fastpath_v1_PortStats, PortStats__Output as _fastpath_v1_PortStats__Output } from './fastpath/v1/PortStats.js';
@@ -46,6 +47,7 @@ export interface ProtoGrpcType {
       PortEvent: MessageTypeDefinition<_fastpath_v1_PortEvent, _fastpath_v1_PortEvent__Output>
       PortEventType: EnumTypeDefinition
       PortMode: EnumTypeDefinition
+      PortSecurity: MessageTypeDefinition<_fastpath_v1_PortSecurity, _fastpath_v1_PortSecurity__Output>
       PortService: SubtypeConstructor<typeof grpc.Client, _fastpath_v1_PortServiceClient> & { service: _fastpath_v1_PortServiceDefinition }
       PortSpec: MessageTypeDefinition<_fastpath_v1_PortSpec, _fastpath_v1_PortSpec__Output>
       PortStats: MessageTypeDefinition<_fastpath_v1_PortStats, _fastpath_v1_PortStats__Output>

@@ -19,6 +19,9 @@ export function portRequest(name: string, opts: OptionValues): CreatePortRequest
   const [queues, vlan, uid, gid] = [num('queues'), num('vlan'), num('uid'), num('gid')];
   const [ringLog2, bufferSize] = [num('memif-ring-log2'), num('memif-buffer-size')];
   const [socketMode, dirMode] = [modeOption(opts, 'socket-mode'), modeOption(opts, 'dir-mode')];
+  const maxMacs = num('max-macs');
+  const list = (k: string): string[] => (typeof opts[k] === 'string' ? (opts[k] as string).split(',').map((x) => x.trim()).filter(Boolean) : []);
+  const secure = opts['port-security'] === true || list('allowed-macs').length > 0 || list('allowed-ips').length > 0;
   return {
     port: {
       name,
@@ -30,6 +33,8 @@ export function portRequest(name: string, opts: OptionValues): CreatePortRequest
       ...(queues !== undefined ? { queues } : {}),
       ...(vlan !== undefined ? { vlan } : {}),
       ...(typeof opts.mac === 'string' ? { mac: opts.mac } : {}),
+      ...(secure ? { security: { allowedMacs: list('allowed-macs'), allowedIps: list('allowed-ips') } } : {}),
+      ...(maxMacs !== undefined ? { maxMacs } : {}),
       access: {
         ...(uid !== undefined ? { uid } : {}),
         ...(gid !== undefined ? { gid } : {}),
@@ -57,6 +62,10 @@ export const portAdd: CommandSpec = {
     gid: { type: 'string', value: 'GID', help: 'group of the port directory and socket (default 0)' },
     'socket-mode': { type: 'string', value: 'MODE', help: 'socket file mode, octal (default 0660)' },
     'dir-mode': { type: 'string', value: 'MODE', help: 'port directory mode, octal (default 0750)' },
+    'port-security': { type: 'boolean', help: 'drop frames from source MACs other than the port\'s (or --allowed-macs)' },
+    'allowed-macs': { type: 'string', value: 'MAC,…', help: 'port security: the source MACs allowed (default: the port\'s own); implies --port-security' },
+    'allowed-ips': { type: 'string', value: 'IP,…', help: 'port security: the addresses it may claim in ARP/ND; implies --port-security' },
+    'max-macs': { type: 'string', value: 'N', help: 'source MACs the port may have learned at once, 1..65536 (default 64)' },
   },
   async run(ctx, [name], opts) {
     const c = ctx.client;

@@ -81,6 +81,8 @@ export interface Prefix {
 export function parsePrefix(s: string): Prefix {
   const [a, l, extra] = s.split('/');
   if (extra !== undefined || !a) throw new AddrError(`not an address or prefix: ${JSON.stringify(s)}`);
+  // Node's isIPv6 takes a zone id ("fe80::1%eth0"); a zone means nothing to a switch.
+  if (a.includes('%')) throw new AddrError(`an address with a zone id (%…) is not allowed: ${JSON.stringify(a)}`);
   const family = isIPv4(a) ? 4 : isIPv6(a) ? 6 : 0;
   if (family === 0) throw new AddrError(`not an IPv4 or IPv6 address: ${JSON.stringify(a)}`);
   const max = family === 4 ? 32 : 128;

@@ -3,7 +3,12 @@
 // field bits, address bytes, one verdict plus rewrites.
 import { FLOW_FIELD, FLOW_VERDICT, FLOW_VLAN_OP, type NativeFlowRule } from '../../dataplane/index.js';
 import { macBytes, macMatchBytes, parsePrefix } from './addr.js';
-import type { FlowSpec } from './flow-spec.js';
+import type { FlowSpec, NwFrag } from './flow-spec.js';
+
+/** nw_frag as [value, mask] over FP_FLOW_FRAG_ANY (1) and FP_FLOW_FRAG_LATER (2). */
+const NW_FRAG_BITS: Record<NwFrag, [number, number]> = {
+  no: [0, 1], yes: [1, 1], first: [1, 3], later: [2, 2], not_later: [0, 2],
+};
 
 function prefixBytes(s: string): { bytes: Uint8Array; len: number } {
   const p = parsePrefix(s);
@@ -39,6 +44,10 @@ export function toNativeRule(id: number, s: FlowSpec): NativeFlowRule {
   if (m.tpDst !== undefined) { match.fields |= FLOW_FIELD.tpDst; match.tpDstLo = m.tpDst.lo; match.tpDstHi = m.tpDst.hi; }
   if (m.tcpFlags !== undefined) {
     match.fields |= FLOW_FIELD.tcpFlags; match.tcpFlags = m.tcpFlags.value; match.tcpFlagsMask = m.tcpFlags.mask;
+  }
+  if (m.nwFrag !== undefined) {
+    match.fields |= FLOW_FIELD.nwFrag;
+    [match.frag, match.fragMask] = NW_FRAG_BITS[m.nwFrag];
   }
 
   const actions: NativeFlowRule['actions'] = { verdict: FLOW_VERDICT.normal };

@@ -18,6 +18,10 @@ export const MAX_OUTPUTS = 8;
 export const DEFAULT_PRIORITY = 32768;
 
 export interface PortRange { lo: number; hi: number }
+/** ovs-ofctl's nw_frag: no (not a fragment), yes (any fragment), first (the
+ * first fragment), later (any other: no L4 header), not_later (no or first). */
+export type NwFrag = 'no' | 'yes' | 'first' | 'later' | 'not_later';
+export const NW_FRAGS: readonly NwFrag[] = ['no', 'yes', 'first', 'later', 'not_later'];
 export interface TcpFlagsMatch { value: number; mask: number }
 
 /** Present keys are constraints; absent ones are wildcards. */
@@ -33,6 +37,7 @@ export interface FlowMatch {
   tpSrc?: PortRange;
   tpDst?: PortRange;
   tcpFlags?: TcpFlagsMatch;
+  nwFrag?: NwFrag;
 }
 
 export type FlowActionType = 'output' | 'drop' | 'normal' | 'flood' | 'punt' | 'push_vlan' | 'pop_vlan' | 'set_dst_mac';
@@ -58,6 +63,7 @@ export interface FlowSpecInput {
     inPort?: string | null; dlSrc?: string | null; dlDst?: string | null;
     vlan?: number | null; dlType?: number | null; nwSrc?: string | null; nwDst?: string | null;
     nwProto?: number | null; tpSrc?: PortRange | null; tpDst?: PortRange | null; tcpFlags?: TcpFlagsMatch | null;
+    nwFrag?: string | null;
   } | null;
   actions?: ReadonlyArray<{ type: string; port?: string | null; vlan?: number | null; mac?: string | null }> | null;
 }
@@ -121,6 +127,14 @@ function normaliseMatch(m: NonNullable<FlowSpecInput['match']>): FlowMatch {
     if (value & ~mask) throw invalid(`tcp_flags value 0x${value.toString(16)} has bits outside mask 0x${mask.toString(16)}`);
     out.tcpFlags = { value, mask };
   }
+  if (set(m.nwFrag)) {
+    if (ipv === 0) throw invalid('nw_frag needs dl_type 0x0800 (ip) or 0x86dd (ipv6)');
+    if (!NW_FRAGS.includes(m.nwFrag as NwFrag)) throw invalid(`nw_frag must be one of ${NW_FRAGS.join(', ')}, got ${JSON.stringify(m.nwFrag)}`);
+    out.nwFrag = m.nwFrag as NwFrag;
+    if (out.nwFrag === 'later' && (out.tpSrc || out.tpDst || out.tcpFlags)) {
+      throw invalid('nw_frag=later never matches with tp_src, tp_dst or tcp_flags: later fragments carry no L4 header');
+    }
+  }
   return out;
 }
 
@@ -167,7 +181,7 @@ export function normaliseFlowSpec(input: FlowSpecInput): FlowSpec {
   return { priority, match: normaliseMatch(input.match ?? {}), actions: normaliseActions(input.actions ?? []) };
 }
 
-const MATCH_ORDER: ReadonlyArray<keyof FlowMatch> = ['inPort', 'dlSrc', 'dlDst', 'vlan', 'dlType', 'nwSrc', 'nwDst', 'nwProto', 'tpSrc', 'tpDst', 'tcpFlags'];
+const MATCH_ORDER: ReadonlyArray<keyof FlowMatch> = ['inPort', 'dlSrc', 'dlDst', 'vlan', 'dlType', 'nwSrc', 'nwDst', 'nwProto', 'tpSrc', 'tpDst', 'tcpFlags', 'nwFrag'];
 
 /** Same priority and match: two such rules cannot both exist. */
 export function matchKey(s: FlowSpec): string {

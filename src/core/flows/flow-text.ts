@@ -35,7 +35,7 @@ const KEYS: Record<string, string> = {
   priority: 'priority', in_port: 'in_port', dl_src: 'dl_src', dl_dst: 'dl_dst', dl_vlan: 'vlan', dl_type: 'dl_type',
   nw_src: 'nw_src', nw_dst: 'nw_dst', ipv6_src: 'nw_src', ipv6_dst: 'nw_dst', nw_proto: 'nw_proto',
   tp_src: 'tp_src', tp_dst: 'tp_dst', tcp_src: 'tp_src', tcp_dst: 'tp_dst', udp_src: 'tp_src', udp_dst: 'tp_dst',
-  sctp_src: 'tp_src', sctp_dst: 'tp_dst', tcp_flags: 'tcp_flags',
+  sctp_src: 'tp_src', sctp_dst: 'tp_dst', tcp_flags: 'tcp_flags', nw_frag: 'nw_frag',
 };
 
 interface Token { text: string; col: number }
@@ -146,6 +146,7 @@ export function parseFlow(text: string): FlowSpec {
       case 'tp_src': m.tpSrc = portRange(t, value); break;
       case 'tp_dst': m.tpDst = portRange(t, value); break;
       case 'tcp_flags': m.tcpFlags = tcpFlags(t, value); break;
+      case 'nw_frag': m.nwFrag = value; break;
     }
   }
   const acts = parseActions(actions);
@@ -199,6 +200,7 @@ export function formatFlow(s: FlowSpec): string {
   if (m.tpSrc !== undefined) parts.push(`tp_src=${rangeText(m.tpSrc)}`);
   if (m.tpDst !== undefined) parts.push(`tp_dst=${rangeText(m.tpDst)}`);
   if (m.tcpFlags !== undefined) parts.push(`tcp_flags=${hex(m.tcpFlags.value, 3)}/${hex(m.tcpFlags.mask, 3)}`);
+  if (m.nwFrag !== undefined) parts.push(`nw_frag=${m.nwFrag}`);
   parts.push(`actions=${s.actions.map(actionText).join(',')}`);
   return parts.join(',');
 }

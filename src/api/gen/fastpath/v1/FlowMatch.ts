@@ -17,6 +17,7 @@ export interface FlowMatch {
   'tpSrc'?: (_fastpath_v1_PortRange | null);
   'tpDst'?: (_fastpath_v1_PortRange | null);
   'tcpFlags'?: (_fastpath_v1_TcpFlags | null);
+  'nwFrag'?: (string);
   '_vlanId'?: "vlanId";
   '_dlType'?: "dlType";
   '_nwProto'?: "nwProto";
@@ -34,4 +35,5 @@ export interface FlowMatch__Output {
   'tpSrc': (_fastpath_v1_PortRange__Output | null);
   'tpDst': (_fastpath_v1_PortRange__Output | null);
   'tcpFlags': (_fastpath_v1_TcpFlags__Output | null);
+  'nwFrag': (string);
 }

@@ -5,6 +5,7 @@
 import type { PortMode as _fastpath_v1_PortMode, PortMode__Output as _fastpath_v1_PortMode__Output } from '../../fastpath/v1/PortMode.js';
 import type { SocketAccess as _fastpath_v1_SocketAccess, SocketAccess__Output as _fastpath_v1_SocketAccess__Output } from '../../fastpath/v1/SocketAccess.js';
 import type { PortType as _fastpath_v1_PortType, PortType__Output as _fastpath_v1_PortType__Output } from '../../fastpath/v1/PortType.js';
+import type { PortSecurity as _fastpath_v1_PortSecurity, PortSecurity__Output as _fastpath_v1_PortSecurity__Output } from '../../fastpath/v1/PortSecurity.js';
 
 export interface PortSpec {
   'name'?: (string);
@@ -17,6 +18,8 @@ export interface PortSpec {
   'type'?: (_fastpath_v1_PortType);
   'memifRingLog2'?: (number);
   'memifBufferSize'?: (number);
+  'security'?: (_fastpath_v1_PortSecurity | null);
+  'maxMacs'?: (number);
 }
 
 export interface PortSpec__Output {
@@ -30,4 +33,6 @@ export interface PortSpec__Output {
   'type': (_fastpath_v1_PortType__Output);
   'memifRingLog2': (number);
   'memifBufferSize': (number);
+  'security': (_fastpath_v1_PortSecurity__Output | null);
+  'maxMacs': (number);
 }

@@ -14,6 +14,8 @@ export interface PortStats {
   'txBytes'?: (number | string | Long);
   'drops'?: ({[key: string]: number | string | Long});
   'peerErrors'?: ({[key: string]: number | string | Long});
+  'rxNoL4'?: (number | string | Long);
+  'macs'?: (number);
 }
 
 export interface PortStats__Output {
@@ -26,4 +28,6 @@ export interface PortStats__Output {
   'txBytes': (number);
   'drops': ({[key: string]: number});
   'peerErrors': ({[key: string]: number});
+  'rxNoL4': (number);
+  'macs': (number);
 }
