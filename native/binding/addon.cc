@@ -4,6 +4,8 @@
 // (src/dataplane/). Keep in sync with src/dataplane/native.ts.
 #include <napi.h>
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -13,6 +15,7 @@
 #include "async_call.h"
 #include "event_bridge.h"
 #include "fp/fp.h"
+#include "fp/fp_os.h"
 
 namespace fastpath {
 
@@ -30,6 +33,10 @@ const char* ErrnoName(int err) {
     case ENAMETOOLONG: return "ENAMETOOLONG";
     case EACCES: return "EACCES";
     case EPERM: return "EPERM";
+    case ELOOP: return "ELOOP";
+    case EXDEV: return "EXDEV";
+    case E2BIG: return "E2BIG";
+    case EWOULDBLOCK: return "EWOULDBLOCK";
     default: return "EIO";
   }
 }
@@ -387,6 +394,57 @@ static Napi::Value PeerErrorNames(const Napi::CallbackInfo& info) {
   return Names(info.Env(), fp_peer_error_name);
 }
 
+// lockFile(path): {locked: true} or {locked: false, holder: pid}. Sync: it
+// runs once, first thing at start-up, and must finish before anything else.
+static Napi::Value LockFile(const Napi::CallbackInfo& info) {
+  std::string path = Arg(info, 0);
+  char err[FP_ERR_LEN] = "";
+  int holder = 0;
+  int rc = fp_os_lock(path.c_str(), &holder, err);
+  Napi::Object o = Napi::Object::New(info.Env());
+  if (rc == -EWOULDBLOCK) {
+    o.Set("locked", false);
+    o.Set("holder", holder);
+    return o;
+  }
+  if (rc != 0) throw MakeError(info.Env(), rc, err);
+  o.Set("locked", true);
+  return o;
+}
+
+// lockHolder(path): the pid holding an fcntl lock on it (EAL's config file), 0: none.
+static Napi::Value LockHolder(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), fp_os_lock_holder(Arg(info, 0).c_str()));
+}
+
+// setAccess(dir, name, type: 'socket'|'dir', mode, uid, gid): Promise<void>;
+// uid/gid -1 leave them as they are. Never follows a link.
+static Napi::Value SetAccess(const Napi::CallbackInfo& info) {
+  auto dir = std::make_shared<std::string>(Arg(info, 0));
+  auto name = std::make_shared<std::string>(Arg(info, 1));
+  std::string type = Arg(info, 2);
+  if (info.Length() < 6 || !info[3].IsNumber() || !info[4].IsNumber() || !info[5].IsNumber())
+    throw Napi::TypeError::New(info.Env(), "setAccess(dir, name, type, mode, uid, gid)");
+  unsigned want = type == "socket" ? S_IFSOCK : type == "dir" ? S_IFDIR : 0;
+  int mode = info[3].As<Napi::Number>().Int32Value();
+  long uid = static_cast<long>(info[4].As<Napi::Number>().Int64Value());
+  long gid = static_cast<long>(info[5].As<Napi::Number>().Int64Value());
+  return AsyncCall::Run(info.Env(), [dir, name, want, mode, uid, gid](char* err) {
+    return fp_os_set_access(dir->c_str(), name->c_str(), want, mode, uid, gid, err);
+  });
+}
+
+// removeTree(dir, name, maxEntries): Promise<void>. Never follows a link.
+static Napi::Value RemoveTree(const Napi::CallbackInfo& info) {
+  auto dir = std::make_shared<std::string>(Arg(info, 0));
+  auto name = std::make_shared<std::string>(Arg(info, 1));
+  if (info.Length() < 3 || !info[2].IsNumber()) throw Napi::TypeError::New(info.Env(), "removeTree(dir, name, maxEntries)");
+  unsigned max = info[2].As<Napi::Number>().Uint32Value();
+  return AsyncCall::Run(info.Env(), [dir, name, max](char* err) {
+    return fp_os_remove_tree(dir->c_str(), name->c_str(), max, err);
+  });
+}
+
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("start", Napi::Function::New(env, Start));
   exports.Set("stop", Napi::Function::New(env, Stop));
@@ -403,6 +461,10 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("puntStats", Napi::Function::New(env, PuntStats));
   exports.Set("puntClassNames", Napi::Function::New(env, PuntClassNames));
   exports.Set("peerErrorNames", Napi::Function::New(env, PeerErrorNames));
+  exports.Set("lockFile", Napi::Function::New(env, LockFile));
+  exports.Set("lockHolder", Napi::Function::New(env, LockHolder));
+  exports.Set("setAccess", Napi::Function::New(env, SetAccess));
+  exports.Set("removeTree", Napi::Function::New(env, RemoveTree));
   exports.Set("portCounterNames", Napi::Function::New(env, PortCounterNames));
   exports.Set("workerCounterNames", Napi::Function::New(env, WorkerCounterNames));
   return exports;

@@ -35,6 +35,10 @@ const BY_ERRNO: Record<string, ErrorKind> = {
   ENOMEM: 'RESOURCE_EXHAUSTED',
   ENOSPC: 'RESOURCE_EXHAUSTED',
   EBUSY: 'FAILED_PRECONDITION',
+  // A port directory a tenant filled with links, mounts or a huge tree.
+  ELOOP: 'FAILED_PRECONDITION',
+  EXDEV: 'FAILED_PRECONDITION',
+  E2BIG: 'FAILED_PRECONDITION',
   ENODEV: 'UNAVAILABLE',
 };
 

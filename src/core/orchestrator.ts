@@ -12,9 +12,10 @@ import { attachFor, type AttachInfo, type HugepageMount } from './attach.js';
 import { exhausted, exists, invalid, notFound, precondition } from './errors.js';
 import { withoutNetworkFlows } from './flows/flow-manager.js';
 import { sameKernel, type KernelInterfaces, type KernelRecord, type KernelRequest } from './kernel/kernel-manager.js';
+import { inRange, RANGES, rangeText, type Range } from '../dataplane/limits.js';
 import { MacPool, normaliseMac } from './mac-pool.js';
 import {
-  DEFAULT_MAX_MACS, MAX_MAX_MACS, normalisePortSecurity, sameSecurity, securityBytes, type PortSecurityInput,
+  DEFAULT_MAX_MACS, normalisePortSecurity, sameSecurity, securityBytes, type PortSecurityInput,
 } from './port-security.js';
 import type { NetworkRecord, PortModeName, PortRecord, PortTypeName } from './state.js';
 import type { StateKeeper } from './state-keeper.js';
@@ -87,9 +88,10 @@ interface Logger {
   error(obj: object, msg: string): void;
 }
 
-function intIn(what: string, v: number | undefined, dflt: number, lo: number, hi: number): number {
+/** v (0 or absent: dflt) in its range (dataplane/limits.ts), else INVALID_ARGUMENT. */
+function intIn(range: Range, v: number | undefined, dflt: number, hi = range.hi): number {
   const x = v === undefined || v === 0 ? dflt : v;
-  if (!Number.isInteger(x) || x < lo || x > hi) throw invalid(`${what} must be an integer in ${lo}..${hi}, got ${String(v)}`);
+  if (!inRange({ ...range, hi }, x)) throw invalid(`${range.what} must be an integer in ${rangeText({ ...range, hi })}, got ${String(v)}`);
   return x;
 }
 
@@ -110,6 +112,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     super();
     dp.on('link', (ev) => this.onLink(ev));
     dp.on('queue', (ev) => this.onQueue(ev));
+    dp.on('warning', (ev) => this.log.warn({ port: ev.port }, ev.message));
   }
 
   /** Recreate every network and port of the state, before forwarding. */
@@ -146,8 +149,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     return this.keeper.serial(async () => {
       const rec: NetworkRecord = {
         name: validateName('network', spec.name),
-        vlan: intIn('vlan', spec.vlan, 0, 0, 4094),
-        mtu: intIn('mtu', spec.mtu, 1500, 68, 9000),
+        vlan: intIn(RANGES.vlan, spec.vlan, 0),
+        mtu: intIn(RANGES.mtu, spec.mtu, 1500),
       };
       if (spec.kernel && !this.kernel) throw precondition('this fastpathd has no kernel exception path');
       const kernelWant = spec.kernel ? this.kernel!.normalise(rec.name, spec.kernel) : undefined;
@@ -226,18 +229,18 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
         network,
         ...(type === 'memif' ? {
           type,
-          memifRingLog2: intIn('memif ring size (log2)', req.memifRingLog2, 10, 4, 14),
-          memifBufferSize: intIn('memif buffer size', req.memifBufferSize, 2048, 128, 65535),
+          memifRingLog2: intIn(RANGES.memifRingLog2, req.memifRingLog2, 10),
+          memifBufferSize: intIn(RANGES.memifBufferSize, req.memifBufferSize, 2048),
         } : {}),
         mode,
-        queues: intIn('queues', req.queues, 1, 1, this.limits.maxQueues),
-        vlan: intIn('vlan', req.vlan, 0, 0, 4094),
-        ...(req.uid !== undefined ? { uid: intIn('uid', req.uid, req.uid, 0, 2 ** 32 - 2) } : {}),
-        ...(req.gid !== undefined ? { gid: intIn('gid', req.gid, req.gid, 0, 2 ** 32 - 2) } : {}),
-        socketMode: intIn('socket mode', req.socketMode, 0o660, 0, 0o777),
-        dirMode: intIn('directory mode', req.dirMode, 0o750, 0, 0o7777),
+        queues: intIn(RANGES.queues, req.queues, 1, this.limits.maxQueues),
+        vlan: intIn(RANGES.vlan, req.vlan, 0),
+        ...(req.uid !== undefined ? { uid: intIn(RANGES.id, req.uid, req.uid) } : {}),
+        ...(req.gid !== undefined ? { gid: intIn(RANGES.id, req.gid, req.gid) } : {}),
+        socketMode: intIn(RANGES.socketMode, req.socketMode, 0o660),
+        dirMode: intIn(RANGES.dirMode, req.dirMode, 0o750),
         ...(req.security ? { security: normalisePortSecurity(req.security) } : {}),
-        maxMacs: intIn('max_macs', req.maxMacs, DEFAULT_MAX_MACS, 1, MAX_MAX_MACS),
+        maxMacs: intIn(RANGES.maxMacs, req.maxMacs, DEFAULT_MAX_MACS),
       };
       const mac = req.mac ? normaliseMac(req.mac) : undefined;
       const net = this.keeper.state.networks.find((n) => n.name === network);

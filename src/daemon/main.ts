@@ -2,7 +2,7 @@
 // fastpathd: a linear, logged start-up (config -> state -> data plane ->
 // replay -> API -> ready) and a clean shutdown on SIGTERM/SIGINT that keeps
 // the state (and, unless asked, the port directories containers mount).
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,6 +18,7 @@ import { emptyState, type DesiredState } from '../core/state.js';
 import { StateKeeper } from '../core/state-keeper.js';
 import { CorruptStateError, StateStore } from '../core/store.js';
 import { Dataplane, type DataplaneInfo } from '../dataplane/index.js';
+import { loadAddon } from '../dataplane/native.js';
 import { Metrics } from '../metrics/metrics.js';
 import { ConfigError, loadConfig, type DaemonConfig } from './config.js';
 
@@ -34,6 +35,14 @@ async function main(): Promise<number> {
   const { config, sources } = loaded;
   const log = pino({ name: 'fastpathd', level: config.logLevel });
   log.info({ step: 'config', version: VERSION, sources, grpc: config.grpc, stateDir: config.stateDir }, 'configuration loaded');
+
+  // One fastpathd per run directory and state directory, before anything
+  // else is touched: the API socket, state, EAL, port directories, mounts.
+  const holder = takeLocks([dirname(config.grpc.socket), config.stateDir]);
+  if (holder !== undefined) {
+    process.stderr.write(`fastpathd: fastpathd already running (pid ${holder})\n`);
+    return 2;
+  }
 
   // state
   const store = new StateStore(config.stateDir);
@@ -72,6 +81,20 @@ async function main(): Promise<number> {
     await dp.stop({ keepPortDirs: true }).catch(() => undefined);
     return 1;
   }
+}
+
+/** Lock <dir>/fastpathd.lock in each directory; the holder's pid if one is taken. */
+function takeLocks(dirs: string[]): number | undefined {
+  const addon = loadAddon();
+  const real = new Set(dirs.map((d) => {
+    mkdirSync(d, { recursive: true, mode: 0o755 });
+    return realpathSync(d); // the same directory twice would lock against itself
+  }));
+  for (const d of real) {
+    const r = addon.lockFile(join(d, 'fastpathd.lock'));
+    if (!r.locked) return r.holder;
+  }
+  return undefined;
 }
 
 async function serve(

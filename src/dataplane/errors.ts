@@ -4,7 +4,8 @@
 
 export type ErrnoCode =
   | 'EINVAL' | 'ENOENT' | 'EEXIST' | 'ENOMEM' | 'ENOSPC' | 'EBUSY' | 'EALREADY'
-  | 'ENODEV' | 'EADDRINUSE' | 'ENAMETOOLONG' | 'EACCES' | 'EPERM' | 'EIO';
+  | 'ENODEV' | 'EADDRINUSE' | 'ENAMETOOLONG' | 'EACCES' | 'EPERM' | 'EIO'
+  | 'ELOOP' | 'EXDEV' | 'E2BIG' | 'EWOULDBLOCK';
 
 export class DataplaneError extends Error {
   readonly code: ErrnoCode;

@@ -93,9 +93,16 @@ export interface DataplaneInfo {
   eal: string[];
 }
 
+/** Something the data plane could not finish that is nobody's API error. */
+export interface WarningEvent {
+  port: string;
+  message: string;
+}
+
 export interface DataplaneEvents {
   link: [LinkEvent];
   queue: [QueueEvent];
+  warning: [WarningEvent];
 }
 
 export class Dataplane extends EventEmitter<DataplaneEvents> {
@@ -116,6 +123,12 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     if (this.state !== 'new') throw new DataplaneError('EALREADY', 'the data plane was already started in this process (DPDK cannot be initialised twice; restart the process)');
     this.plan = planEal(this.config, readHugepages());
     this.addon = loadAddon();
+    // Another EAL primary with this prefix holds its config file locked:
+    // removing its runtime directory would hand its prefix to us.
+    const holder = this.addon.lockHolder(`/var/run/dpdk/${this.config.filePrefix}/config`);
+    if (holder > 0) {
+      throw new DataplaneError('EBUSY', `EAL file prefix ${this.config.filePrefix} is in use by process ${holder}`);
+    }
     await mkdir(this.config.socketRoot, { recursive: true, mode: 0o755 });
     await this.removeRuntimeDir();
     this.state = 'stopped'; // a failed start cannot be retried in-process
@@ -208,7 +221,11 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     if (!p) throw new DataplaneError('ENOENT', `no port named ${name}`);
     await this.call((a) => a.removePort(name));
     this.ports.delete(name);
-    if (removeDir) await cleanupPortDir(p);
+    if (!removeDir) return;
+    // The port is gone either way: what the tenant left in its directory
+    // (a mount, more entries than we remove) is its own problem, not a
+    // failed DeletePort.
+    await cleanupPortDir(p).catch((e: Error) => this.emit('warning', { port: name, message: `port directory ${p.dir} not fully removed: ${e.message}` }));
   }
 
   port(name: string): ResolvedPort | undefined {

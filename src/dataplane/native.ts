@@ -135,6 +135,14 @@ export interface NativeAddon {
   puntStats(network: string): Promise<{ passed: BigUint64Array; policed: BigUint64Array }>;
   puntClassNames(): string[];
   peerErrorNames(): string[];
+  /** Exclusive lock on a file for the life of the process (fp_os.h). */
+  lockFile(path: string): { locked: true } | { locked: false; holder: number };
+  /** The pid holding an fcntl lock on path (EAL's config file); 0: none. */
+  lockHolder(path: string): number;
+  /** chmod/chown dir/name, never following a symbolic link; uid/gid -1: unchanged. */
+  setAccess(dir: string, name: string, type: 'socket' | 'dir', mode: number, uid: number, gid: number): Promise<void>;
+  /** Remove dir/name and below, never following a link; fails past maxEntries. */
+  removeTree(dir: string, name: string, maxEntries: number): Promise<void>;
   portCounterNames(): string[];
   workerCounterNames(): string[];
 }
@@ -142,7 +150,7 @@ export interface NativeAddon {
 export const NATIVE_FUNCTIONS: ReadonlyArray<keyof NativeAddon> = [
   'start', 'stop', 'info', 'setForwarding', 'createNetwork', 'deleteNetwork',
   'addPort', 'removePort', 'stats', 'setFlowTable', 'flowStats', 'setPunt', 'puntStats', 'puntClassNames',
-  'peerErrorNames', 'portCounterNames', 'workerCounterNames',
+  'peerErrorNames', 'portCounterNames', 'workerCounterNames', 'lockFile', 'lockHolder', 'setAccess', 'removeTree',
 ];
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // Port specification: validation (pure) and the socket directory on disk.
 import { createConnection } from 'node:net';
-import { chmod, chown, lstat, mkdir, realpath, rm, unlink } from 'node:fs/promises';
-import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { lstat, mkdir, realpath } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 
-import { DataplaneError } from './errors.js';
+import { inRange, RANGES, rangeText, type Range } from './limits.js';
+import { DataplaneError, fromNative } from './errors.js';
+import { loadAddon } from './native.js';
 
 export const SUN_PATH_MAX = 107; // bytes, without the NUL
 export const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-export const MAX_QUEUES = 16;
+export const MAX_QUEUES = RANGES.queues.hi;
 
 export type PortMode = 'server' | 'client';
 
@@ -75,11 +77,9 @@ export function validateName(kind: string, name: unknown): string {
   return name;
 }
 
-function intIn(what: string, v: number | undefined, dflt: number, lo: number, hi: number): number {
+function intIn(range: Range, v: number | undefined, dflt: number): number {
   const x = v ?? dflt;
-  if (!Number.isInteger(x) || x < lo || x > hi) {
-    throw new DataplaneError('EINVAL', `${what} must be an integer in ${lo}..${hi}, got ${String(v)}`);
-  }
+  if (!inRange(range, x)) throw new DataplaneError('EINVAL', `${range.what} must be an integer in ${rangeText(range)}, got ${String(v)}`);
   return x;
 }
 
@@ -119,17 +119,17 @@ export function resolvePortSpec(spec: PortSpec, socketRoot: string): ResolvedPor
     network,
     type,
     mode,
-    memifRingLog2: intIn('memif ring size (log2)', spec.memifRingLog2, 10, 4, 14),
-    memifBufferSize: intIn('memif buffer size', spec.memifBufferSize, 2048, 128, 65535),
-    queues: intIn('queues', spec.queues, 1, 1, MAX_QUEUES),
-    vlan: intIn('vlan', spec.vlan, 0, 0, 4094),
+    memifRingLog2: intIn(RANGES.memifRingLog2, spec.memifRingLog2, 10),
+    memifBufferSize: intIn(RANGES.memifBufferSize, spec.memifBufferSize, 2048),
+    queues: intIn(RANGES.queues, spec.queues, 1),
+    vlan: intIn(RANGES.vlan, spec.vlan, 0),
     socketPath,
     dir,
-    dirMode: intIn('dirMode', spec.dirMode, 0o750, 0, 0o7777),
-    socketMode: intIn('socketMode', spec.socketMode, 0o660, 0, 0o777),
-    uid: spec.uid === undefined ? undefined : intIn('uid', spec.uid, 0, 0, 2 ** 32 - 2),
-    gid: spec.gid === undefined ? undefined : intIn('gid', spec.gid, 0, 0, 2 ** 32 - 2),
-    macLimit: intIn('MAC limit', spec.macLimit, 64, 0, 65536),
+    dirMode: intIn(RANGES.dirMode, spec.dirMode, 0o750),
+    socketMode: intIn(RANGES.socketMode, spec.socketMode, 0o660),
+    uid: spec.uid === undefined ? undefined : intIn(RANGES.id, spec.uid, 0),
+    gid: spec.gid === undefined ? undefined : intIn(RANGES.id, spec.gid, 0),
+    macLimit: intIn({ ...RANGES.maxMacs, lo: 0 }, spec.macLimit, 64),
     security: spec.security ? checkSecurity(spec.security) : undefined,
   };
 }
@@ -164,31 +164,40 @@ export async function preparePortDir(p: ResolvedPort, socketRoot: string): Promi
   if (!realDir.startsWith(realRoot + sep)) {
     throw new DataplaneError('EINVAL', `port directory ${p.dir} resolves outside the socket root (${realDir})`);
   }
-  await chmod(p.dir, p.dirMode);
-  if (p.uid !== undefined || p.gid !== undefined) await chown(p.dir, p.uid ?? -1, p.gid ?? -1);
+  await loadAddon().setAccess(dirname(p.dir), basename(p.dir), 'dir', p.dirMode, p.uid ?? -1, p.gid ?? -1).catch(rethrow);
   if (p.mode === 'server') {
     const st = await lstat(p.socketPath).catch(() => undefined);
-    if (st) {
-      if (!st.isSocket()) throw new DataplaneError('EEXIST', `${p.socketPath} exists and is not a socket`);
-      if (await isLiveSocket(p.socketPath)) {
-        throw new DataplaneError('EADDRINUSE', `${p.socketPath} is in use by another process`);
-      }
-      await unlink(p.socketPath);
+    if (st?.isSocket() && await isLiveSocket(p.socketPath)) {
+      throw new DataplaneError('EADDRINUSE', `${p.socketPath} is in use by another process`);
     }
+    // A stale socket, or whatever the tenant put in its place (a link, a
+    // file, a tree): removed without following anything.
+    if (st) await loadAddon().removeTree(p.dir, basename(p.socketPath), PORT_DIR_MAX_ENTRIES).catch(rethrow);
   }
 }
 
-/** After the switch created a server socket: apply mode and owner. */
+/**
+ * After the switch created a server socket: apply mode and owner. The
+ * directory is the tenant's: by now the name may be a link to any file on
+ * the host, so this never follows one (fp_os_set_access).
+ */
 export async function finishServerSocket(p: ResolvedPort): Promise<void> {
-  await chmod(p.socketPath, p.socketMode);
-  if (p.uid !== undefined || p.gid !== undefined) await chown(p.socketPath, p.uid ?? -1, p.gid ?? -1);
+  await loadAddon().setAccess(p.dir, basename(p.socketPath), 'socket', p.socketMode, p.uid ?? -1, p.gid ?? -1).catch(rethrow);
 }
+
+/** Entries a port directory may hold for its removal to finish. */
+export const PORT_DIR_MAX_ENTRIES = 10_000;
 
 /**
  * Remove the port's directory with whatever is in it: the port is gone, and a
  * client-mode socket left by the container would only be stale (a container
- * still listening keeps its file descriptor).
+ * still listening keeps its file descriptor). What the tenant put there is
+ * removed without following a link or entering another file system.
  */
 export async function cleanupPortDir(p: ResolvedPort): Promise<void> {
-  await rm(p.dir, { recursive: true, force: true });
+  await loadAddon().removeTree(dirname(p.dir), basename(p.dir), PORT_DIR_MAX_ENTRIES).catch(rethrow);
+}
+
+function rethrow(e: unknown): never {
+  throw fromNative(e);
 }

@@ -37,7 +37,7 @@ describe('port spec validation', () => {
   it('bounds queues, VLAN and modes', () => {
     expect(() => resolvePortSpec({ name: 'p', network: 'n', queues: 0 }, root)).toThrow(/queues/);
     expect(() => resolvePortSpec({ name: 'p', network: 'n', queues: 1.5 }, root)).toThrow(/queues/);
-    expect(() => resolvePortSpec({ name: 'p', network: 'n', vlan: -1 }, root)).toThrow(/vlan/);
+    expect(() => resolvePortSpec({ name: 'p', network: 'n', vlan: -1 }, root)).toThrow(/VLAN id must be an integer in 0..4094/);
     expect(() => resolvePortSpec({ name: 'p', network: 'n', mode: 'bogus' as 'server' }, root)).toThrow(/mode/);
   });
 });

@@ -12,7 +12,11 @@
  *   unmapped. So the guard's table is exactly what is mapped, no window.
  * - accept / connect: the socket of a new connection, for new_connection,
  *   which the library calls next on the same thread (we need it to end a
- *   faulted tenant's connection without touching anyone else's).
+ *   faulted tenant's connection without touching anyone else's). A client-
+ *   mode port connects to a socket in a directory its container writes: the
+ *   name may be a link to another tenant's socket, so connect goes through
+ *   an O_PATH | O_NOFOLLOW descriptor of it (/proc/self/fd/N), which must be
+ *   a socket, never through the link.
  * - sendmsg: replies never block. A front-end that stops reading would
  *   otherwise stall the vhost-events thread, which serves every tenant, and
  *   with it any worker waiting for a virtqueue lock that thread holds.
@@ -28,10 +32,14 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "../common/fp_guard.h"
@@ -93,11 +101,55 @@ __wrap_accept(int fd, struct sockaddr *sa, socklen_t *len)
 	return c;
 }
 
+/* Connect to the socket named by a unix path without following a link at
+ * its last component (the tenant's). -1 with errno set on failure. */
+static int
+fp_connect_nofollow(int fd, const struct sockaddr_un *sa)
+{
+	char dir[sizeof(sa->sun_path)], *slash;
+	struct sockaddr_un via = { .sun_family = AF_UNIX };
+	struct stat st;
+	int dfd, pfd, rc, e;
+
+	memcpy(dir, sa->sun_path, sizeof(dir));
+	dir[sizeof(dir) - 1] = '\0';
+	slash = strrchr(dir, '/');
+	if (slash == NULL || slash == dir)
+		return __real_connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+	*slash = '\0';
+	dfd = open(dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (dfd < 0)
+		return -1;
+	pfd = openat(dfd, slash + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	e = errno;
+	__real_close(dfd);
+	if (pfd < 0) {
+		errno = e;
+		return -1;
+	}
+	if (fstat(pfd, &st) != 0 || !S_ISSOCK(st.st_mode)) {
+		__real_close(pfd);
+		errno = ECONNREFUSED; /* a link, or anything but a socket */
+		return -1;
+	}
+	snprintf(via.sun_path, sizeof(via.sun_path), "/proc/self/fd/%d", pfd);
+	rc = __real_connect(fd, (const struct sockaddr *)&via, sizeof(via));
+	e = errno;
+	__real_close(pfd);
+	errno = e;
+	return rc;
+}
+
 int
 __wrap_connect(int fd, const struct sockaddr *sa, socklen_t len)
 {
-	int rc = __real_connect(fd, sa, len);
+	int rc;
 
+	if (sa != NULL && sa->sa_family == AF_UNIX && len > offsetof(struct sockaddr_un, sun_path) &&
+	    ((const struct sockaddr_un *)sa)->sun_path[0] == '/')
+		rc = fp_connect_nofollow(fd, (const struct sockaddr_un *)sa);
+	else
+		rc = __real_connect(fd, sa, len);
 	if (rc == 0 || errno == EINPROGRESS)
 		fp_vhost_last_fd = fd;
 	return rc;
