@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 
 import { DEFAULT_ENDPOINT } from '../api/client.js';
+import { inRange, RANGES, rangeText, type Range } from '../dataplane/limits.js';
 import type { CommandSpec, OptionSpec, OptionValues } from './command.js';
 
 /** Bad command line: exit status 2, like most Unix tools. */
@@ -124,20 +125,27 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv, command
 
 // ---- option values ----
 
-/** A non-negative integer option, or undefined when absent. Range checks are the API's job. */
-export function intOption(opts: OptionValues, name: string): number | undefined {
+/**
+ * A non-negative integer option in its exact range (src/dataplane/limits.ts), or
+ * undefined when absent: checked here, before the request encodes it.
+ */
+export function intOption(opts: OptionValues, name: string, range: Range = RANGES.uint32): number | undefined {
   const s = opts[name];
   if (s === undefined || typeof s === 'boolean') return undefined;
-  if (!/^\d+$/.test(s)) throw new UsageError(`--${name} must be a non-negative integer, got '${s}'`);
+  if (!/^\d{1,16}$/.test(s) || !inRange(range, Number(s))) {
+    throw new UsageError(`--${name} must be an integer in ${rangeText(range)}, got '${s.length > 40 ? `${s.slice(0, 40)}…` : s}'`);
+  }
   return Number(s);
 }
 
 /** A file mode in octal, as chmod takes it: 0660, 660 or 0o660. */
-export function modeOption(opts: OptionValues, name: string): number | undefined {
+export function modeOption(opts: OptionValues, name: string, range: Range = RANGES.dirMode): number | undefined {
   const s = opts[name];
   if (s === undefined || typeof s === 'boolean') return undefined;
   const m = /^(?:0o?)?([0-7]{1,4})$/.exec(s);
-  if (!m) throw new UsageError(`--${name} must be an octal file mode such as 0660, got '${s}'`);
+  if (!m || !inRange(range, parseInt(m[1]!, 8))) {
+    throw new UsageError(`--${name} must be an octal file mode in ${rangeText(range)}, such as 0660, got '${s.length > 40 ? `${s.slice(0, 40)}…` : s}'`);
+  }
   return parseInt(m[1]!, 8);
 }
 

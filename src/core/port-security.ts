@@ -9,7 +9,6 @@ import { normaliseMac } from './mac-pool.js';
 export const MAX_ALLOWED_MACS = 8;
 export const MAX_ALLOWED_IPS = 8; // per address family
 export const DEFAULT_MAX_MACS = 64;
-export const MAX_MAX_MACS = 65536;
 
 /** Canonical: MACs lower-case (empty: the port's own), addresses without prefix. */
 export interface PortSecurity {

@@ -104,7 +104,9 @@ describe('fpctl option values', () => {
   });
 
   it('rejects values that are not what the option takes', () => {
-    expect(() => portRequest('x', { queues: '-1' })).toThrow(/--queues must be a non-negative integer/);
+    expect(() => portRequest('x', { queues: '-1' })).toThrow(/--queues must be an integer in 1..16/);
+    expect(() => portRequest('x', { vlan: '4294967306' })).toThrow(/--vlan must be an integer in 0..4094/);
+    expect(() => portRequest('x', { uid: '4294967296' })).toThrow(/--uid must be an integer in 0..4294967294/);
     expect(() => portRequest('x', { vlan: '1e3' })).toThrow(UsageError);
     expect(() => portRequest('x', { mode: 'both' })).toThrow(/--mode must be server or client/);
   });

@@ -2,6 +2,7 @@
 // fpctl hugepages pool | reserve | release | list.
 import type { PageSize__Output } from '../../api/gen/fastpath/v1/PageSize.js';
 import type { Reservation__Output } from '../../api/gen/fastpath/v1/Reservation.js';
+import { RANGES } from '../../dataplane/limits.js';
 import { choiceOption, intOption, modeOption } from '../args.js';
 import type { CommandSpec } from '../command.js';
 import { formatMode } from '../format.js';
@@ -46,8 +47,8 @@ export const hugepagesReserve: CommandSpec = {
     const c = ctx.client;
     const page = choiceOption(opts, 'page-size', ['2M', '1G'] as const);
     const mode = modeOption(opts, 'mode');
-    const uid = intOption(opts, 'uid');
-    const gid = intOption(opts, 'gid');
+    const uid = intOption(opts, 'uid', RANGES.id);
+    const gid = intOption(opts, 'gid', RANGES.id);
     const res = await c.unary(c.hugepages, c.hugepages.Reserve, {
       owner, sizeMib: Number(size), pageSize: page === '1G' ? 'PAGE_SIZE_1G' : 'PAGE_SIZE_2M',
       ...(mode !== undefined ? { mode } : {}), ...(uid !== undefined ? { uid } : {}), ...(gid !== undefined ? { gid } : {}),

@@ -2,6 +2,7 @@
 // fpctl network add | del | list.
 import type { Network__Output } from '../../api/gen/fastpath/v1/Network.js';
 import type { PuntClass } from '../../api/gen/fastpath/v1/PuntClass.js';
+import { RANGES } from '../../dataplane/limits.js';
 import { intOption, UsageError } from '../args.js';
 import type { CommandSpec } from '../command.js';
 import { vlanName } from '../format.js';
@@ -37,8 +38,8 @@ export const networkAdd: CommandSpec = {
   },
   async run(ctx, [name], opts) {
     const c = ctx.client;
-    const vlan = intOption(opts, 'vlan');
-    const mtu = intOption(opts, 'mtu');
+    const vlan = intOption(opts, 'vlan', RANGES.vlan);
+    const mtu = intOption(opts, 'mtu', RANGES.mtu);
     const str = (k: string): string | undefined => (typeof opts[k] === 'string' ? (opts[k] as string) : undefined);
     const wantsKernel = ['gateway', 'kernel-iface', 'netns', 'punt'].some((k) => str(k) !== undefined);
     const res = await c.unary(c.networks, c.networks.CreateNetwork, {

@@ -3,6 +3,7 @@
 import * as grpc from '@grpc/grpc-js';
 
 import type { CreatePortRequest } from '../../api/gen/fastpath/v1/CreatePortRequest.js';
+import { RANGES, type Range } from '../../dataplane/limits.js';
 import { choiceOption, intOption, modeOption } from '../args.js';
 import type { CommandSpec, OptionValues } from '../command.js';
 import { withHint } from '../errors.js';
@@ -15,11 +16,11 @@ export const DEFAULT_NETWORK = 'default';
 export function portRequest(name: string, opts: OptionValues): CreatePortRequest {
   const mode = choiceOption(opts, 'mode', ['server', 'client'] as const);
   const type = choiceOption(opts, 'type', ['vhost-user', 'memif'] as const);
-  const num = (k: string): number | undefined => intOption(opts, k);
-  const [queues, vlan, uid, gid] = [num('queues'), num('vlan'), num('uid'), num('gid')];
-  const [ringLog2, bufferSize] = [num('memif-ring-log2'), num('memif-buffer-size')];
-  const [socketMode, dirMode] = [modeOption(opts, 'socket-mode'), modeOption(opts, 'dir-mode')];
-  const maxMacs = num('max-macs');
+  const num = (k: string, range: Range): number | undefined => intOption(opts, k, range);
+  const [queues, vlan, uid, gid] = [num('queues', RANGES.queues), num('vlan', RANGES.vlan), num('uid', RANGES.id), num('gid', RANGES.id)];
+  const [ringLog2, bufferSize] = [num('memif-ring-log2', RANGES.memifRingLog2), num('memif-buffer-size', RANGES.memifBufferSize)];
+  const [socketMode, dirMode] = [modeOption(opts, 'socket-mode', RANGES.socketMode), modeOption(opts, 'dir-mode', RANGES.dirMode)];
+  const maxMacs = num('max-macs', RANGES.maxMacs);
   const list = (k: string): string[] => (typeof opts[k] === 'string' ? (opts[k] as string).split(',').map((x) => x.trim()).filter(Boolean) : []);
   const secure = opts['port-security'] === true || list('allowed-macs').length > 0 || list('allowed-ips').length > 0;
   return {

@@ -45,8 +45,11 @@ export function validateAddress(a: string): string {
   return `${ip!.toLowerCase()}/${Number(len)}`;
 }
 
+/** A name `ip netns` made: a plain file name below /run/netns. */
 export function validateNetns(ns: string): string {
-  if (!IFNAME_RE.test(ns) || ns.length > 64) throw invalid(`network namespace name ${JSON.stringify(ns)} is not valid`);
+  if (!IFNAME_RE.test(ns) || ns.length > 64 || ns === '.' || ns === '..') {
+    throw invalid(`network namespace name must be 1..64 characters of [A-Za-z0-9_.-], not . or .., got ${JSON.stringify(ns)}`);
+  }
   return ns;
 }
 

@@ -10,6 +10,9 @@ import {
 } from './kernel-iface.js';
 import { chooseExceptionPath, probeVhostNet, type ExceptionPath } from './exception-path.js';
 
+/** Gateway addresses per kernel interface: each is an `ip addr` call at every start. */
+export const MAX_ADDRESSES = 16;
+
 export type PuntConf = Record<string, NativePuntClass>;
 
 /** Conservative defaults: the kernel gets what a gateway needs, each class capped. */
@@ -70,6 +73,7 @@ export class KernelInterfaces {
   /** Validate and fill defaults (no MAC yet). */
   normalise(network: string, req: KernelRequest): Omit<KernelRecord, 'mac'> {
     const name = validateIfaceName(req.name || defaultIfaceName(network));
+    if ((req.addresses ?? []).length > MAX_ADDRESSES) throw invalid(`a kernel interface takes at most ${MAX_ADDRESSES} gateway addresses`);
     const addresses = [...new Set((req.addresses ?? []).map(validateAddress))];
     const classes = this.dp.puntClassNames();
     const punt: PuntConf = {};
