@@ -4,8 +4,8 @@
 // reservation of the same name (so its attach arguments carry --huge-dir
 // and -m). ADD undoes what it made when a later step fails; DEL succeeds
 // when things are already gone.
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
+import { lstatSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 
 import * as grpc from '@grpc/grpc-js';
 
@@ -15,7 +15,8 @@ import type { CniEnv, CniResult, NetConf } from './config.js';
 import { deviceInfo, deviceInfoPath, removeDeviceInfo, writeDeviceInfo } from './device-info.js';
 import { CNI_ERR, CniError } from './errors.js';
 import { portName, portPrefix } from './naming.js';
-import { bindInto, isMounted, podVolumeDir, unbind } from './pod-volume.js';
+import type { Policy } from './policy.js';
+import { bindInto, isBound, podVolumeDir, targetPath, unbind, type BindTarget } from './attach-dir.js';
 import { listRecords, loadRecord, removeRecord, saveRecord, type AttachmentRecord } from './record.js';
 
 /** gRPC failures as CNI errors: unreachable is "try again later". */
@@ -41,8 +42,8 @@ async function rpc<T>(what: string, fn: () => Promise<T>): Promise<T> {
 export class Plugin {
   private readonly c: FastpathClient;
 
-  constructor(private readonly conf: NetConf, private readonly env: CniEnv) {
-    this.c = new FastpathClient(conf.endpoint, conf.timeoutMs);
+  constructor(private readonly conf: NetConf, private readonly env: CniEnv, private readonly policy: Policy) {
+    this.c = new FastpathClient(policy.endpoint, policy.timeoutMs);
   }
 
   close(): void {
@@ -53,11 +54,21 @@ export class Plugin {
     return portName(this.conf.name, this.env.containerId, this.env.ifname);
   }
 
-  /** Kubernetes pod volume of this attachment, when there is a pod. */
-  private podTarget(): string | undefined {
-    const uid = this.env.args.K8S_POD_UID;
-    if (!uid) return undefined;
-    return join(podVolumeDir(this.conf.kubeletRoot, uid, this.conf.podVolume), this.env.ifname);
+  /**
+   * Where the workload will look for its port directory: the pod's volume
+   * under Kubernetes; else the operator's attach directory for this
+   * container, when there is one; else nowhere (the host path is reported).
+   */
+  private bindTarget(): BindTarget | undefined {
+    const { args, ifname } = this.env;
+    if (args.K8S_POD_UID) return { parent: podVolumeDir(this.policy.kubeletRoot, args.K8S_POD_UID, this.policy.podVolume), name: ifname };
+    if (!args.K8S_POD_NAME) return undefined;
+    const parent = join(this.policy.hostAttachDir, args.K8S_POD_NAME);
+    try {
+      return lstatSync(parent).isDirectory() ? { parent, name: ifname } : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   async add(): Promise<CniResult> {
@@ -69,7 +80,7 @@ export class Plugin {
       if (conf.hugepages) {
         const h = conf.hugepages;
         const r = await rpc('reserve hugepages', () => c.unary(c.hugepages, c.hugepages.Reserve, {
-          owner: name, sizeMib: h.sizeMib, pageSize: 'PAGE_SIZE_2M', mode: h.mode, uid: h.uid, gid: h.gid,
+          owner: name, sizeMib: h.sizeMib, pageSize: h.pageSize === '1G' ? 'PAGE_SIZE_1G' : 'PAGE_SIZE_2M', mode: h.mode, uid: h.uid, gid: h.gid,
         }));
         if (r.created) made.push(async () => { await c.unary(c.hugepages, c.hugepages.Release, { owner: name, force: true, allowMissing: true }); });
       }
@@ -88,27 +99,26 @@ export class Plugin {
 
       const record: AttachmentRecord = {
         port: name, netName: conf.name, containerId: env.containerId, ifname: env.ifname,
-        deviceInfoFile: deviceInfoPath(conf.runtimeConfig.CNIDeviceInfoFile, conf.deviceInfoDir, name),
+        deviceInfoFile: deviceInfoPath(conf.runtimeConfig.CNIDeviceInfoFile, this.policy.deviceInfoDir, name),
         hugepages: conf.hugepages !== undefined,
       };
-      // The socket path the workload uses: inside its pod volume under
-      // Kubernetes, else the host path (the runtime mounts attach.hostDir).
+      // The socket path the workload uses: inside the directory bound for
+      // it, else the host path (the runtime mounts attach.hostDir).
       let sockPath = attach.socketPath;
-      const target = this.podTarget();
+      const target = this.bindTarget();
       if (target) {
-        const vol = join(target, '..');
         try {
-          statSync(vol);
+          statSync(target.parent);
         } catch {
-          throw new CniError(CNI_ERR.invalidConfig, `pod ${env.args.K8S_POD_NAMESPACE ?? ''}/${env.args.K8S_POD_NAME ?? ''} has no emptyDir volume '${conf.podVolume}' (expected ${vol}); add one and mount it at ${conf.podMountPath}`);
+          throw new CniError(CNI_ERR.invalidConfig, `pod ${env.args.K8S_POD_NAMESPACE ?? ''}/${env.args.K8S_POD_NAME ?? ''} has no emptyDir volume '${this.policy.podVolume}' (expected ${target.parent}); add one and mount it at ${conf.podMountPath}`);
         }
         bindInto(attach.hostDir, target);
-        made.push(async () => unbind(target));
-        record.podMount = target;
+        made.push(async () => unbind(target, basename(attach.hostDir)));
+        record.bind = target;
         sockPath = join(conf.podMountPath, env.ifname, attach.socketPath.slice(attach.hostDir.length + 1));
       }
-      saveRecord(conf.stateDir, record);
-      made.push(async () => removeRecord(conf.stateDir, name));
+      saveRecord(this.policy.stateDir, record);
+      made.push(async () => removeRecord(this.policy.stateDir, name));
       writeDeviceInfo(record.deviceInfoFile, deviceInfo(conf.mode, sockPath));
 
       const iface = {
@@ -125,11 +135,11 @@ export class Plugin {
 
   async del(): Promise<void> {
     const name = this.port;
-    await this.release(loadRecord(this.conf.stateDir, name) ?? {
+    await this.release(loadRecord(this.policy.stateDir, name) ?? {
       // No record (ADD never finished, or DEL again): recompute what we can.
       port: name, netName: this.conf.name, containerId: this.env.containerId, ifname: this.env.ifname,
-      podMount: this.podTarget(),
-      deviceInfoFile: deviceInfoPath(this.conf.runtimeConfig.CNIDeviceInfoFile, this.conf.deviceInfoDir, name),
+      bind: this.bindTarget(),
+      deviceInfoFile: deviceInfoPath(this.conf.runtimeConfig.CNIDeviceInfoFile, this.policy.deviceInfoDir, name),
       hugepages: this.conf.hugepages !== undefined,
     });
   }
@@ -137,14 +147,14 @@ export class Plugin {
   /** Everything ADD made for one attachment, each step harmless when already undone. */
   private async release(r: AttachmentRecord): Promise<void> {
     const c = this.c;
-    if (r.podMount) unbind(r.podMount);
+    if (r.bind) unbind(r.bind, r.port);
     await rpc('delete the port', () => c.unary(c.ports, c.ports.DeletePort, { name: r.port, allowMissing: true }));
     // force: the pod's containers are gone by now; a process still holding
     // pages (a leak) must not keep the attachment, the kernel frees them
     // when it exits.
     await rpc('release hugepages', () => c.unary(c.hugepages, c.hugepages.Release, { owner: r.port, force: true, allowMissing: true }));
     removeDeviceInfo(r.deviceInfoFile);
-    removeRecord(this.conf.stateDir, r.port);
+    removeRecord(this.policy.stateDir, r.port);
   }
 
   async check(): Promise<void> {
@@ -168,12 +178,12 @@ export class Plugin {
     if (conf.mode === 'server') {
       let sock = false;
       try {
-        sock = statSync(port!.attach!.socketPath).isSocket();
+        sock = lstatSync(port!.attach!.socketPath).isSocket();
       } catch { /* missing */ }
       if (!sock) fail(`socket ${port!.attach!.socketPath} is missing`);
     }
-    const r = loadRecord(conf.stateDir, name);
-    if (r?.podMount && !isMounted(r.podMount)) fail(`port directory is no longer bound at ${r.podMount}`);
+    const r = loadRecord(this.policy.stateDir, name);
+    if (r?.bind && !isBound(r.bind)) fail(`port directory is no longer bound at ${targetPath(r.bind)}`);
     if (conf.hugepages) {
       const list = await rpc('list hugepage reservations', () => c.unary(c.hugepages, c.hugepages.List, {}));
       const res = list.reservations.find((x) => x.owner === name);
@@ -187,7 +197,7 @@ export class Plugin {
     const valid = new Set((this.conf.validAttachments ?? []).map((a) => portName(this.conf.name, a.containerId, a.ifname)));
     const prefix = portPrefix(this.conf.name);
     const stale = new Map<string, AttachmentRecord>();
-    for (const r of listRecords(this.conf.stateDir)) {
+    for (const r of listRecords(this.policy.stateDir)) {
       if (r.netName === this.conf.name && !valid.has(r.port)) stale.set(r.port, r);
     }
     // Ports whose record was lost (a crash between CreatePort and the record).
@@ -196,7 +206,7 @@ export class Plugin {
     for (const p of ports.ports) {
       const n = p.spec!.name;
       if (n.startsWith(prefix) && !valid.has(n) && !stale.has(n)) {
-        stale.set(n, { port: n, netName: this.conf.name, containerId: '', ifname: '', deviceInfoFile: deviceInfoPath(undefined, this.conf.deviceInfoDir, n), hugepages: true });
+        stale.set(n, { port: n, netName: this.conf.name, containerId: '', ifname: '', deviceInfoFile: deviceInfoPath(undefined, this.policy.deviceInfoDir, n), hugepages: true });
       }
     }
     for (const r of stale.values()) await this.release(r);

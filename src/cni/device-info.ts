@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // The NPWG device-info file (Device Information Specification 1.1.0, 4.2):
 // Multus copies it into the pod's network-status annotation, which is how
-// the application finds its socket. The path comes from the runtime config
-// (capability CNIDeviceInfoFile); without one, a file of our own naming in
-// the same directory.
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+// the application finds its socket. The runtime config's CNIDeviceInfoFile
+// names it; we honour that only as a plain file name directly inside the
+// device-info directory of the node's policy (anything else would let a
+// runtime config overwrite, and DEL delete, any file on the node). Without
+// one, a file of our own naming in the same directory.
+import { rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+import { writeFileAtomic } from './atomic-file.js';
+import { CNI_ERR, CniError } from './errors.js';
+import { PLAIN_NAME } from './policy.js';
 
 export interface VhostUserDeviceInfo {
   type: 'vhost-user';
@@ -14,7 +20,11 @@ export interface VhostUserDeviceInfo {
 }
 
 export function deviceInfoPath(given: string | undefined, dir: string, port: string): string {
-  return given ?? join(dir, `${port}-device.json`);
+  if (given === undefined) return join(dir, `${port}-device.json`);
+  if (dirname(given) !== dir || !PLAIN_NAME.test(basename(given))) {
+    throw new CniError(CNI_ERR.invalidConfig, `runtimeConfig.CNIDeviceInfoFile must be a plain file name in ${dir}`, `CNIDeviceInfoFile=${JSON.stringify(given.slice(0, 256))}`);
+  }
+  return given;
 }
 
 /**
@@ -26,10 +36,7 @@ export function deviceInfo(portMode: 'server' | 'client', path: string): VhostUs
 }
 
 export function writeDeviceInfo(file: string, info: VhostUserDeviceInfo): void {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
-  const tmp = `${file}.tmp`;
-  writeFileSync(tmp, JSON.stringify(info), { mode: 0o644 });
-  renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify(info), 0o644, 0o755);
 }
 
 export function removeDeviceInfo(file: string): void {

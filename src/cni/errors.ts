@@ -15,6 +15,10 @@ export const CNI_ERR = {
   daemonRefused: 100,
   /** CHECK found the attachment not as ADD left it. */
   checkFailed: 101,
+  /** The node's plugin policy does not allow what the configuration asks. */
+  policyDenied: 102,
+  /** The node's plugin policy file is unreadable, unsafe or malformed. */
+  policyUnusable: 103,
 } as const;
 
 export class CniError extends Error {

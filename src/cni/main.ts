@@ -6,9 +6,10 @@
 // an error object on stdout, nothing else there.
 import { readFileSync } from 'node:fs';
 
-import { parseConf, parseEnv, SUPPORTED_VERSIONS } from './config.js';
+import { authorize, parseConf, parseEnv, SUPPORTED_VERSIONS } from './config.js';
 import { Plugin } from './commands.js';
 import { CNI_ERR, CniError } from './errors.js';
+import { loadPolicy } from './policy.js';
 
 async function main(): Promise<number> {
   let cniVersion = '1.0.0';
@@ -17,13 +18,16 @@ async function main(): Promise<number> {
     const env = parseEnv(process.env);
     const stdin = readFileSync(0, 'utf8');
     if (env.command === 'VERSION') {
-      const v = (JSON.parse(stdin || '{}') as { cniVersion?: string }).cniVersion;
-      process.stdout.write(JSON.stringify({ cniVersion: v || '1.1.0', supportedVersions: SUPPORTED_VERSIONS }));
+      const v = parseConf(stdin || '{}', 'VERSION').cniVersion;
+      process.stdout.write(JSON.stringify({ cniVersion: SUPPORTED_VERSIONS.includes(v) ? v : '1.1.0', supportedVersions: SUPPORTED_VERSIONS }));
       return 0;
     }
-    const conf = parseConf(stdin, env.command);
+    let conf = parseConf(stdin, env.command);
     cniVersion = conf.cniVersion;
-    plugin = new Plugin(conf, env);
+    const policy = loadPolicy();
+    // Only ADD makes things; undoing them must work whatever the policy now says.
+    if (env.command === 'ADD') conf = authorize(conf, env, policy);
+    plugin = new Plugin(conf, env, policy);
     switch (env.command) {
       case 'ADD': process.stdout.write(JSON.stringify(await plugin.add())); break;
       case 'DEL': await plugin.del(); break;

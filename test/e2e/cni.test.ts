@@ -5,14 +5,14 @@
 // pod volume and the NPWG device-info path), one with the API's attach
 // information. ADD is idempotent and undoes itself on failure, CHECK
 // verifies, DEL is idempotent, GC removes what is no longer valid.
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { PodmanCnf } from '../../src/cnf/podman.js';
 import { portName } from '../../src/cni/naming.js';
-import { runCni, type CniCall } from '../helpers/cni.js';
+import { runCni, useCniPolicy, type CniCall } from '../helpers/cni.js';
 import { Daemon } from '../helpers/daemon.js';
 import { until } from '../helpers/fixture.js';
 import { exchange128BothWays, expectNoContainers, requirePodman } from '../helpers/podman.js';
@@ -23,6 +23,17 @@ const work = '/run/fastpath-test/cni-host';
 const kubelet = join(work, 'kubelet');
 const stateDir = join(work, 'state');
 const devinfoDir = join(work, 'devinfo');
+const policyFile = join(work, 'cni.json');
+
+/** The node's plugin policy: host paths, the endpoint, what network blue allows. */
+function writePolicy(file: string, extra: object = {}): void {
+  writeFileSync(file, JSON.stringify({
+    endpoint: `unix://${d.paths.grpcSocket}`, kubeletRoot: kubelet, stateDir, deviceInfoDir: devinfoDir,
+    hostAttachDir: join(work, 'attach'), podVolume: 'fastpath',
+    networks: { blue: { uids: [4242], gids: [4343], hugepageMaxMib: 64 } },
+    ...extra,
+  }), { mode: 0o644 });
+}
 const cnfs: PodmanCnf[] = [];
 
 const POD_A = { uid: '3f1c7e1e-0000-4000-8000-00000000000a', id: 'a'.repeat(64), netns: '/var/run/netns/cni-a' };
@@ -31,10 +42,10 @@ const POD_B = { id: 'b'.repeat(64), netns: '/var/run/netns/cni-b' };
 function conf(extra: object = {}): object {
   return {
     cniVersion: '1.1.0', name: 'fp-blue', type: 'fastpath-cni',
-    endpoint: `unix://${d.paths.grpcSocket}`, network: 'blue',
+    network: 'blue',
     socket: { uid: 4242, gid: 4343, mode: '0660', dirMode: '0750' },
     hugepages: { sizeMib: 64 },
-    kubeletRoot: kubelet, stateDir, deviceInfoDir: devinfoDir, podVolume: 'fastpath', podMountPath: '/run/fastpath',
+    podMountPath: '/run/fastpath',
     ...extra,
   };
 }
@@ -63,6 +74,8 @@ describe('fastpath-cni against the real fastpathd', () => {
     // pod's emptyDir volume.
     mkdirSync(volA(), { recursive: true });
     d = await Daemon.start(Daemon.fresh(TAG));
+    writePolicy(policyFile);
+    useCniPolicy(policyFile);
     await d.client.unary(d.client.networks, d.client.networks.CreateNetwork, { network: { name: 'blue' } });
   });
 
@@ -83,8 +96,11 @@ describe('fastpath-cni against the real fastpathd', () => {
   it('answers VERSION and STATUS', async () => {
     const v = await runCni({ command: 'VERSION', conf: { cniVersion: '1.0.0' } });
     expect(v).toMatchObject({ code: 0, out: { cniVersion: '1.0.0', supportedVersions: ['1.0.0', '1.1.0'] } });
-    expect((await runCni({ command: 'STATUS', conf: conf() })).code).toBe(0);
-    const down = await runCni({ command: 'STATUS', conf: conf({ endpoint: 'unix:///run/fastpath-test/nobody.sock', timeoutSeconds: 2 }) });
+    const st = await runCni({ command: 'STATUS', conf: conf() });
+    expect(st.code, st.stdout).toBe(0);
+    const downPolicy = join(work, 'cni-down.json');
+    writePolicy(downPolicy, { endpoint: 'unix:///run/fastpath-test/nobody.sock', timeoutSeconds: 2 });
+    const down = await runCni({ command: 'STATUS', conf: conf(), policy: downPolicy });
     expect(down).toMatchObject({ code: 1, out: { code: 50, msg: 'fastpathd is not answering' } });
   });
 
@@ -173,7 +189,10 @@ describe('fastpath-cni against the real fastpathd', () => {
   });
 
   it('ADD that fails half-way leaves nothing behind', async () => {
+    // Open by the policy, unknown to fastpathd: the reservation is made, then undone.
+    writePolicy(policyFile, { networks: { blue: { uids: [4242], gids: [4343], hugepageMaxMib: 64 }, 'no-such-network': { uids: [4242], gids: [4343] } } });
     const r = await callB('ADD', { name: 'fp-nowhere', network: 'no-such-network' });
+    writePolicy(policyFile);
     expect(r).toMatchObject({ code: 1, out: { code: 100 } });
     expect(String(r.out!.msg)).toMatch(/^fastpathd refused to create the port: .*no-such-network/);
     const owner = portName('fp-nowhere', POD_B.id, 'net1');

@@ -15,6 +15,18 @@ export interface CniCall {
   ifname?: string;
   args?: string;
   conf: object;
+  /** The node's plugin policy file (FASTPATH_CNI_POLICY); default: cniPolicy. */
+  policy?: string;
+  /** Raw stdin instead of conf as JSON. */
+  stdin?: string;
+  /** Raw CNI_* values (unvalidated, may be anything). */
+  env?: Record<string, string>;
+}
+
+/** The policy file runCni hands the plugin unless a call names another. */
+export let cniPolicy = '/nonexistent/fastpath-cni-policy.json';
+export function useCniPolicy(file: string): void {
+  cniPolicy = file;
 }
 
 export interface CniOutcome {
@@ -35,6 +47,8 @@ export function runCni(c: CniCall): Promise<CniOutcome> {
     ...(c.netns ? { CNI_NETNS: c.netns } : {}),
     ...(c.ifname ? { CNI_IFNAME: c.ifname } : {}),
     ...(c.args ? { CNI_ARGS: c.args } : {}),
+    FASTPATH_CNI_POLICY: c.policy ?? cniPolicy,
+    ...c.env,
   };
   return new Promise((resolve, reject) => {
     const p = spawn(CNI_PLUGIN, [], { env, cwd: '/', stdio: ['pipe', 'pipe', 'pipe'] });
@@ -53,6 +67,6 @@ export function runCni(c: CniCall): Promise<CniOutcome> {
       }
       resolve({ code, out, stdout, stderr });
     });
-    p.stdin.end(JSON.stringify(c.conf));
+    p.stdin.end(c.stdin ?? JSON.stringify(c.conf));
   });
 }

@@ -19,7 +19,8 @@ import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 
-import { parseConf } from '../../src/cni/config.js';
+import { authorize, parseConf } from '../../src/cni/config.js';
+import { parsePolicy } from '../../src/cni/policy.js';
 
 const DIR = join(import.meta.dirname, '..', '..', 'deploy', 'kubernetes');
 const ROOT = join(DIR, '..', '..');
@@ -75,13 +76,19 @@ describe('deploy/kubernetes', () => {
   it('gives the CNI plugin a configuration it accepts, with the pod volume the example pod has', () => {
     const nad = find('NetworkAttachmentDefinition') as Obj & { spec: { config: string } };
     const conf = parseConf(nad.spec.config, 'ADD');
+    const cm = find('ConfigMap') as Obj & { data: Record<string, string> };
+    const policy = parsePolicy(cm.data['cni.json']!, 'cni.json');
+    const pod0 = find('Pod') as Obj & { metadata: { namespace: string } };
+    // The example pod's namespace may join, with what the example asks.
+    expect(authorize(conf, { command: 'ADD', containerId: 'x', netns: '/n', ifname: 'net1', args: { K8S_POD_NAMESPACE: pod0.metadata.namespace } }, policy))
+      .toMatchObject({ portSecurity: { allowedMacs: [], allowedIps: [] } });
     expect(conf).toMatchObject({ name: nad.metadata.name, network: 'default', mode: 'server', hugepages: { sizeMib: 64 } });
     expect((JSON.parse(nad.spec.config) as { type: string }).type).toBe('fastpath-cni');
     const pod = find('Pod') as Obj & { metadata: { annotations: Record<string, string> }; spec: { volumes: Array<{ name: string; emptyDir?: object }>; containers: Array<{ args: string[]; volumeMounts: Array<{ name: string; mountPath: string }> }> } };
     expect(pod.metadata.annotations['k8s.v1.cni.cncf.io/networks']).toBe(`${nad.metadata.name}@net1`);
-    expect(pod.spec.volumes.find((v) => v.name === conf.podVolume)?.emptyDir).toBeDefined();
+    expect(pod.spec.volumes.find((v) => v.name === policy.podVolume)?.emptyDir).toBeDefined();
     const c = pod.spec.containers[0]!;
-    expect(c.volumeMounts).toContainEqual({ name: conf.podVolume, mountPath: conf.podMountPath });
+    expect(c.volumeMounts).toContainEqual({ name: policy.podVolume, mountPath: conf.podMountPath });
     expect(c.args[0]).toBe(`--vdev=net_virtio_user0,path=${conf.podMountPath}/net1/sock,queues=1`);
   });
 
