@@ -8,6 +8,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     reporters: ['default'],
+    // fastpathd, fpctl and fastpath-cni run compiled, as users run them.
+    globalSetup: ['test/helpers/global-setup.ts'],
     fileParallelism: false,
     projects: [
       {

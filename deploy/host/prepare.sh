@@ -8,6 +8,7 @@
 #     /dev/hugepages
 #   - npm dependencies (npm ci) when node_modules is missing or stale
 #   - the native addon, rebuilt when missing or older than its sources
+#   - src/ compiled to .dist/ (plain JS the daemon, fpctl and the CNI plugin run)
 #   - with --images (npm test): podman, runc and debootstrap, podman's
 #     /etc/containers/containers.conf (deploy/podman/), and the container
 #     images (deploy/images/build.sh: kept when their inputs are unchanged)
@@ -59,6 +60,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 bash deploy/host/build-native.sh --if-stale
+bash deploy/host/build-js.sh --if-stale
 
 if [ "$images" = 1 ]; then
   CPKGS=(podman runc netavark debootstrap)

@@ -56,7 +56,8 @@ build() { # image containerfile inputs...
 
 build "localhost/fastpath-cnf-testpmd:$TAG" deploy/images/cnf-testpmd.Containerfile deploy/images/cnf-entrypoint.sh
 build "localhost/fastpathd:$TAG" deploy/images/fastpathd.Containerfile \
-  package.json package-lock.json tsconfig.json native/CMakeLists.txt native/src native/include native/binding native/test proto src deploy/cni
+  package.json package-lock.json tsconfig.json native/CMakeLists.txt native/src native/include native/binding native/test proto src deploy/cni \
+  deploy/host/build-js.sh
 # The <none> images left behind are podman's layer cache (a change to src/
 # rebuilds only the last steps): `podman image prune` when disk matters.
 log "images ready in $(( $(date +%s) - t0 )) s"

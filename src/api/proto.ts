@@ -1,10 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
-// Loads proto/fastpath/v1 with protobufjs (through @grpc/proto-loader) using
-// the same options the committed TypeScript types were generated with.
+// proto/fastpath/v1 as grpc-js service definitions, made with protobufjs
+// from the JSON descriptor proto/gen.sh writes next to the generated types
+// (gen/descriptor.json), with the options those types were generated with
+// (longs as numbers, enums as strings, defaults filled, no virtual oneof
+// fields). This is what @grpc/proto-loader does, without its cost at every
+// start: parsing .proto files and building descriptor protos took a
+// short-lived process (fastpath-cni, fpctl) about 100 ms. protobufjs comes
+// as its prebuilt "light" bundle: one file, no .proto parser.
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type * as Protobuf from 'protobufjs/light.js';
 
 import type { ProtoGrpcType as FlowProto } from './gen/flow.js';
 import type { ProtoGrpcType as HugepagesProto } from './gen/hugepages.js';
@@ -12,23 +20,54 @@ import type { ProtoGrpcType as NetworkProto } from './gen/network.js';
 import type { ProtoGrpcType as PortProto } from './gen/port.js';
 import type { ProtoGrpcType as SystemProto } from './gen/system.js';
 
-export const PROTO_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'proto');
-export const PROTO_FILES = ['fastpath/v1/network.proto', 'fastpath/v1/port.proto', 'fastpath/v1/system.proto', 'fastpath/v1/hugepages.proto', 'fastpath/v1/flow.proto'];
+export const DESCRIPTOR = join(dirname(fileURLToPath(import.meta.url)), 'gen', 'descriptor.json');
 
 export type FastpathProto = NetworkProto & PortProto & SystemProto & HugepagesProto & FlowProto;
+
+const TO_OBJECT: Protobuf.IConversionOptions = { longs: Number, enums: String, defaults: true, oneofs: false };
+
+/** proto-loader names a method's lower-case alias this way. */
+const camel = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
+
+function codec(t: Protobuf.Type): { serialize: (o: object) => Buffer; deserialize: (b: Buffer) => object } {
+  return {
+    serialize: (o) => Buffer.from(t.encode(t.fromObject(o)).finish()),
+    deserialize: (b) => t.toObject(t.decode(b), TO_OBJECT),
+  };
+}
+
+function serviceDefinition(svc: Protobuf.Service): grpc.ServiceDefinition {
+  const def: Record<string, grpc.MethodDefinition<object, object>> = {};
+  const name = svc.fullName.replace(/^\./, '');
+  for (const m of svc.methodsArray) {
+    m.resolve();
+    const req = codec(m.resolvedRequestType!);
+    const res = codec(m.resolvedResponseType!);
+    def[m.name] = {
+      path: `/${name}/${m.name}`,
+      requestStream: m.requestStream === true,
+      responseStream: m.responseStream === true,
+      requestSerialize: req.serialize,
+      requestDeserialize: req.deserialize,
+      responseSerialize: res.serialize,
+      responseDeserialize: res.deserialize,
+      originalName: camel(m.name),
+    };
+  }
+  return def;
+}
 
 let cached: FastpathProto | undefined;
 
 export function loadFastpathProto(): FastpathProto {
   if (!cached) {
-    const def = protoLoader.loadSync(PROTO_FILES, {
-      includeDirs: [PROTO_DIR],
-      longs: Number,
-      enums: String,
-      defaults: true,
-      // No virtual oneof fields: proto3 `optional` would add `_uid` etc.
-      oneofs: false,
-    });
+    const protobuf = createRequire(import.meta.url)('protobufjs/dist/light/protobuf.min.js') as typeof Protobuf;
+    const root = protobuf.Root.fromJSON(JSON.parse(readFileSync(DESCRIPTOR, 'utf8')) as Protobuf.INamespace);
+    const pkg = root.lookup('fastpath.v1') as Protobuf.Namespace;
+    const def: Record<string, grpc.ServiceDefinition> = {};
+    for (const o of pkg.nestedArray) {
+      if (o instanceof protobuf.Service) def[o.fullName.replace(/^\./, '')] = serviceDefinition(o);
+    }
     cached = grpc.loadPackageDefinition(def) as unknown as FastpathProto;
   }
   return cached;

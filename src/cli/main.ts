@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// fpctl's entry point (src/cli/fpctl.mjs loads it through tsx): wires the
+// fpctl's entry point (compiled to .dist/cli/main.js; src/cli/fpctl.mjs is the bin): wires the
 // process's streams and signals to runCli and exits with its status.
 import { runCli } from './run.js';
 

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 
 import { authorize, parseConf, parseEnv, SUPPORTED_VERSIONS } from './config.js';
-import { Plugin } from './commands.js';
+import type { Plugin } from './commands.js';
 import { CNI_ERR, CniError } from './errors.js';
 import { loadPolicy } from './policy.js';
 
@@ -27,7 +27,10 @@ async function main(): Promise<number> {
     const policy = loadPolicy();
     // Only ADD makes things; undoing them must work whatever the policy now says.
     if (env.command === 'ADD') conf = authorize(conf, env, policy);
-    plugin = new Plugin(conf, env, policy);
+    // gRPC and the protobuf runtime load only for commands that need the
+    // daemon: a plugin is a new process on every call.
+    const { Plugin: P } = await import('./commands.js');
+    plugin = new P(conf, env, policy);
     switch (env.command) {
       case 'ADD': process.stdout.write(JSON.stringify(await plugin.add())); break;
       case 'DEL': await plugin.del(); break;

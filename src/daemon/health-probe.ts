@@ -2,7 +2,7 @@
 // Kubernetes liveness/readiness probe: asks fastpathd's grpc.health.v1
 // service over its unix socket (kubelet's own grpc probe speaks TCP only,
 // and the API is not served on the node's network). Exit 0 when SERVING.
-//   node --import tsx src/daemon/health-probe.ts [endpoint] [service]
+//   node .dist/daemon/health-probe.js [endpoint] [service]
 import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 

@@ -140,7 +140,7 @@ describe('fpctl', () => {
     expect(again).toMatchObject({ code: 0, stdout: 'network blue already existed with this spec (vlan 10, mtu 9000); nothing changed\n' });
     await expectFailure(['network', 'add', 'blue', '--vlan', '11'], 1,
       'fpctl: network blue already exists with a different spec (vlan 10, mtu 9000) (ALREADY_EXISTS)\n');
-    await expectFailure(['network', 'add', 'blue', '--mtu', '20'], 1, /^fpctl: mtu must be an integer in 68\.\.9000, got 20 \(INVALID_ARGUMENT\)\n$/);
+    await expectFailure(['network', 'add', 'blue', '--mtu', '20'], 2, /^fpctl: --mtu must be an integer in 68\.\.9000, got '20'\n/);
 
     expect(await fpctlJson('network', 'list')).toEqual(await api.listNetworks());
     const table = await fpctl('network', 'list');

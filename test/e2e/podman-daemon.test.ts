@@ -84,7 +84,7 @@ describe('fastpathd in a podman container', () => {
   it('serves the API on its socket and forwards between two CNF containers', async () => {
     const c = client!;
     // The DaemonSet's probe command, as the kubelet would exec it.
-    const probe = await run('podman', ['exec', NAME, 'node', '--import', 'tsx', '/opt/fastpath/src/daemon/health-probe.ts', `unix://${p.grpcSocket}`, 'fastpath.v1.PortService']);
+    const probe = await run('podman', ['exec', NAME, 'node', '/opt/fastpath/.dist/daemon/health-probe.js', `unix://${p.grpcSocket}`, 'fastpath.v1.PortService']);
     expect(probe.stdout).toContain('SERVING');
     const info = await c.unary(c.system, c.system.GetSystemInfo, {});
     expect(info.dpdkVersion).toMatch(/^DPDK 22\.11/);

@@ -11,9 +11,19 @@ import { FastpathClient } from '../../src/api/client.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 // One process, no wrapper: signals (SIGTERM, SIGKILL) reach the daemon
-// itself. The tsx CLI would run it in a child process of its own.
+// itself. The compiled daemon, as users run it (test/helpers/global-setup.ts
+// keeps .dist current).
 const NODE = process.execPath;
-const NODE_ARGS = ['--import', 'tsx'];
+const MAIN = join(ROOT, '.dist', 'daemon', 'main.js');
+
+let built = false;
+/** Benchmarks use this helper too, without vitest's global setup. */
+function ensureBuilt(): void {
+  if (built) return;
+  const r = spawnSync('bash', [join(ROOT, 'deploy', 'host', 'build-js.sh'), '--if-stale'], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('deploy/host/build-js.sh failed');
+  built = true;
+}
 
 export interface DaemonPaths {
   base: string;
@@ -70,10 +80,10 @@ export class Daemon {
   }
 
   args(extra: string[] = []): string[] {
+    ensureBuilt();
     const p = this.paths;
     return [
-      ...NODE_ARGS,
-      join(ROOT, 'src', 'daemon', 'main.ts'),
+      MAIN,
       '--grpc-socket', p.grpcSocket, '--state-dir', p.stateDir, '--socket-root', p.socketRoot,
       '--file-prefix', p.filePrefix, '--main-cpu', '0', '--worker-cpus', '1', '--metrics', '127.0.0.1:0',
       '--hugepage-root', join(p.base, 'hugepages'),

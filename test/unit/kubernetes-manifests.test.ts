@@ -95,7 +95,8 @@ describe('deploy/kubernetes', () => {
   it('runs files that exist, with a configuration fastpathd can read', () => {
     const ds = find('DaemonSet') as Obj & { spec: { template: { spec: { containers: Array<{ livenessProbe: { exec: { command: string[] } } }>; initContainers: Array<{ args: string[] }> } } } };
     const probe = ds.spec.template.spec.containers[0]!.livenessProbe.exec.command;
-    expect(existsSync(join(ROOT, probe[3]!.replace('/opt/fastpath/', '')))).toBe(true);
+    expect(probe.slice(0, 2)).toEqual(['node', '/opt/fastpath/.dist/daemon/health-probe.js']);
+    expect(existsSync(join(ROOT, 'src', 'daemon', 'health-probe.ts'))).toBe(true);
     expect(ds.spec.template.spec.initContainers[0]!.args.join(' ')).toContain('/opt/fastpath/deploy/cni/fastpath-cni');
     expect(existsSync(join(ROOT, 'deploy', 'cni', 'fastpath-cni'))).toBe(true);
     const cm = find('ConfigMap') as Obj & { data: Record<string, string> };

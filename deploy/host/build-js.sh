@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Compiles src/ to plain JavaScript in .dist/ (same layout, so paths made
+# from import.meta.url still reach proto/, native/ and package.json), and
+# copies the files src/ uses at run time (shell scripts, JSON). fastpathd,
+# fpctl and fastpath-cni run this with plain node: nothing is compiled at
+# run time, as root, into a cache someone else could write.
+#   --if-stale  only when .dist is missing or older than a source
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+stamp=.dist/.built
+if [ "${1:-}" = "--if-stale" ] && [ -f "$stamp" ] &&
+   [ -z "$(find src tsconfig.json package-lock.json -newer "$stamp" -print -quit)" ]; then
+  exit 0
+fi
+echo "[build-js] compiling src/ into .dist/" >&2
+rm -rf .dist.tmp
+npx tsc -p src/tsconfig.json --outDir .dist.tmp
+(cd src && find . -type f \( -name '*.sh' -o -name '*.json' -o -name '*.mjs' \) ! -name tsconfig.json -print0 |
+  while IFS= read -r -d '' f; do mkdir -p "../.dist.tmp/$(dirname "$f")"; cp -p "$f" "../.dist.tmp/$f"; done)
+touch .dist.tmp/.built
+rm -rf .dist && mv .dist.tmp .dist
