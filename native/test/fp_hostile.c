@@ -207,11 +207,11 @@ vhu_hello(int fd)
 
 enum vattack {
 	V_RANDOM, V_SHORT_HEADER, V_HUGE_SIZE, V_EVERY_REQUEST, V_BAD_VRING, V_REGION_COUNT,
-	V_NOT_MEMORY, V_PAST_END, V_INFLIGHT, V_STORM, V_NOT_READING, V_TRUNCATE_RING, V_MAX
+	V_NOT_MEMORY, V_PAST_END, V_INFLIGHT, V_STORM, V_NOT_READING, V_TRUNCATE_RING, V_EVENT_FLOOD, V_MAX
 };
 static const char *const vnames[] = {
 	"random_bytes", "short_header", "huge_size", "every_request", "bad_vring", "region_count",
-	"not_memory", "past_end", "inflight", "connect_storm", "not_reading", "truncate_ring",
+	"not_memory", "past_end", "inflight", "connect_storm", "not_reading", "truncate_ring", "event_flood",
 };
 
 static void
@@ -361,6 +361,36 @@ vhost_round(const char *path, enum vattack a)
 		vhu_u64(fd, 12, 0, &e, 1);                /* SET_VRING_KICK: translates the ring */
 		close(f);
 		close(e);
+		break;
+	}
+	case V_EVENT_FLOOD: {
+		/* A ready queue (memory, ring, kick and call), then its enable bit
+		 * flipped as fast as we can write: every flip is a queue-state
+		 * event the switch sends to each API watcher. */
+		const uint64_t base = 0x7f0000000000ull, len = 2u << 20;
+		struct vhu_region r = { 0x100000, len, base, 0 };
+		uint64_t addr[5] = { 0, base + 0x10000, base + 0x20000, base + 0x30000, 0 };
+		int f = memfd(len), kick = eventfd(0, EFD_CLOEXEC), call = eventfd(0, EFD_CLOEXEC);
+		vhu_hello(fd);
+		vhu_mem(fd, &r, 1, &f, 1);
+		vhu_state(fd, 8, 0, 256);                 /* SET_VRING_NUM */
+		vhu(fd, 9, 1, addr, 40, NULL, 0);          /* SET_VRING_ADDR */
+		vhu_state(fd, 10, 0, 0);                  /* SET_VRING_BASE */
+		vhu_u64(fd, 12, 0, &kick, 1);             /* SET_VRING_KICK */
+		vhu_u64(fd, 13, 0, &call, 1);             /* SET_VRING_CALL */
+		for (int i = 0; i < 4000; i++) {
+			/* Sends do not block: wait for room (5 s at most) rather
+			 * than stop at the first full socket buffer. */
+			struct pollfd pw = { .fd = fd, .events = POLLOUT };
+			if (vhu_state(fd, 18, 0, (uint32_t)(i & 1)) == 0) /* SET_VRING_ENABLE */
+				continue;
+			if (errno != EAGAIN || poll(&pw, 1, 5000) != 1 || (pw.revents & POLLOUT) == 0)
+				break;
+			i--;
+		}
+		close(f);
+		close(kick);
+		close(call);
 		break;
 	}
 	default:

@@ -24,11 +24,21 @@ export interface CallObserver {
   (method: string, code: grpc.status, seconds: number): void;
 }
 
+/** A watcher this many events behind is dropped (memory per watcher stays bounded). */
+export const DEFAULT_STREAM_BACKLOG = 1024;
+/** How long a watcher may stay past its backlog (a burst it is reading through). */
+const STREAM_GRACE_MS = 1000;
+
 export class Adapter {
   /** Open server streams, ended first at shutdown (they never finish alone). */
   private readonly streams = new Set<grpc.ServerWritableStream<unknown, unknown>>();
 
-  constructor(private readonly log: AdapterLogger, private readonly observe?: CallObserver) {}
+  constructor(
+    private readonly log: AdapterLogger,
+    private readonly observe?: CallObserver,
+    /** Messages a stream may have queued for a client that does not read. */
+    private readonly streamBacklog = DEFAULT_STREAM_BACKLOG,
+  ) {}
 
   /** End every open stream with OK, so that a graceful shutdown does not wait on them. */
   endStreams(): void {
@@ -66,16 +76,44 @@ export class Adapter {
       const t0 = process.hrtime.bigint();
       let stop: (() => void) | undefined;
       let ended = false;
-      const end = (): void => {
+      const end = (code = grpc.status.OK): void => {
         if (ended) return;
         ended = true;
+        clearTimeout(check);
         this.streams.delete(call as grpc.ServerWritableStream<unknown, unknown>);
         stop?.();
-        this.observe?.(method, grpc.status.OK, Number(process.hrtime.bigint() - t0) / 1e9);
+        this.observe?.(method, code, Number(process.hrtime.bigint() - t0) / 1e9);
       };
-      call.on('cancelled', end);
-      call.on('close', end);
-      start(call.request, (res) => { if (!ended) call.write(res); }).then(
+      call.on('cancelled', () => end());
+      call.on('close', () => end());
+      // A client that stops reading: HTTP/2 flow control stops the data,
+      // and what we write queues here. A burst (hundreds of events in one
+      // tick) also queues, briefly, for a client that reads: so the stream
+      // is dropped when it is still past the backlog a second later, or at
+      // once past eight times the backlog. It ends with RESOURCE_EXHAUSTED
+      // after what is queued (the client reads why when it reads again),
+      // and its subscription goes.
+      let check: NodeJS.Timeout | undefined;
+      const drop = (): void => {
+        if (ended) return;
+        const details = `${method}: the client fell ${call.writableLength} messages behind; stream dropped (resubscribe and read faster)`;
+        end(grpc.status.RESOURCE_EXHAUSTED);
+        call.emit('error', { code: grpc.status.RESOURCE_EXHAUSTED, details });
+      };
+      const write = (res: Res): void => {
+        if (ended) return;
+        const queued = call.writableLength;
+        if (queued >= this.streamBacklog * 8) return drop();
+        if (queued >= this.streamBacklog && check === undefined) {
+          check = setTimeout(() => {
+            check = undefined;
+            if (call.writableLength >= this.streamBacklog) drop();
+          }, STREAM_GRACE_MS);
+          check.unref();
+        }
+        call.write(res);
+      };
+      start(call.request, write).then(
         (unsubscribe) => {
           stop = unsubscribe;
           if (ended) {

@@ -34,9 +34,12 @@ export class ApiServer {
   private readonly adapter: Adapter;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(dp: Dataplane, orch: Orchestrator, hp: HugepageManager, flows: FlowManager, facts: SystemFacts, log: AdapterLogger, observe?: CallObserver) {
+  constructor(
+    dp: Dataplane, orch: Orchestrator, hp: HugepageManager, flows: FlowManager, facts: SystemFacts, log: AdapterLogger,
+    observe?: CallObserver, streamBacklog?: number,
+  ) {
     const proto = loadFastpathProto();
-    const a = new Adapter(log, observe);
+    const a = new Adapter(log, observe, streamBacklog);
     this.adapter = a;
     this.sampler = new LcoreSampler(dp);
     this.server.addService(proto.fastpath.v1.NetworkService.service, networkService(orch, a));

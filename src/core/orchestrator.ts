@@ -26,6 +26,8 @@ export interface Limits {
   maxNetworks: number;
   /** Flow rules per network (ReplaceFlows and AddFlow beyond it: RESOURCE_EXHAUSTED). */
   maxFlowsPerNetwork: number;
+  /** Flow rules across all networks: each network's table is built and held in memory. */
+  maxFlowsTotal: number;
 }
 
 export interface NetworkSpec {

@@ -10,7 +10,8 @@ import type { HugepageConfig } from '../core/hugepages/manager.js';
 import type { Limits } from '../core/orchestrator.js';
 
 export interface DaemonConfig {
-  grpc: { socket: string; socketMode: number; tcp?: string };
+  /** streamBacklog: messages queued to a watcher that does not read before it is dropped. */
+  grpc: { socket: string; socketMode: number; tcp?: string; streamBacklog: number };
   stateDir: string;
   metrics: { enabled: boolean; listen: string };
   limits: Limits;
@@ -32,12 +33,12 @@ export const DEFAULT_CONFIG_FILE = '/etc/fastpath/fastpathd.json';
 
 export function defaultConfig(): DaemonConfig {
   return {
-    grpc: { socket: '/run/fastpath/fastpath.sock', socketMode: 0o660 },
+    grpc: { socket: '/run/fastpath/fastpath.sock', socketMode: 0o660, streamBacklog: 1024 },
     stateDir: '/var/lib/fastpath',
     metrics: { enabled: true, listen: '127.0.0.1:9464' },
     // DPDK 22.11's vhost library watches at most 1024 fds, listening sockets
     // and guest connections alike: 500 server-mode ports can all have a guest.
-    limits: { maxPorts: 500, maxQueues: 8, maxNetworks: 256, maxFlowsPerNetwork: 10_000 },
+    limits: { maxPorts: 500, maxQueues: 8, maxNetworks: 256, maxFlowsPerNetwork: 10_000, maxFlowsTotal: 100_000 },
     macPrefix: '02:fa:57',
     macPoolSize: 0xffffff,
     removePortDirsOnStop: false,
@@ -60,7 +61,7 @@ const cpus = (s: string): number[] => s.split(',').filter(Boolean).map((x) => {
 
 function num(what: string, s: string): number {
   const n = Number(s);
-  if (!Number.isFinite(n)) throw new ConfigError(`${what} must be a number, got ${s}`);
+  if (!/^\d{1,15}$/.test(s.trim()) || !Number.isSafeInteger(n)) throw new ConfigError(`${what} must be a non-negative integer, got ${s}`);
   return n;
 }
 
@@ -84,6 +85,7 @@ function applyFlat(c: DaemonConfig, s: Source): DaemonConfig {
   const out = merge(c, {});
   if (str('grpc-socket')) out.grpc.socket = str('grpc-socket')!;
   if (str('grpc-tcp')) out.grpc.tcp = str('grpc-tcp')!;
+  if (str('stream-backlog')) out.grpc.streamBacklog = num('stream-backlog', str('stream-backlog')!);
   if (str('state-dir')) out.stateDir = str('state-dir')!;
   if (str('socket-root')) out.dataplane.socketRoot = str('socket-root')!;
   if (str('file-prefix')) out.dataplane.filePrefix = str('file-prefix')!;
@@ -110,14 +112,15 @@ function applyFlat(c: DaemonConfig, s: Source): DaemonConfig {
   }
   if (str('max-ports')) out.limits.maxPorts = num('max-ports', str('max-ports')!);
   if (str('max-flows')) out.limits.maxFlowsPerNetwork = num('max-flows', str('max-flows')!);
+  if (str('max-flows-total')) out.limits.maxFlowsTotal = num('max-flows-total', str('max-flows-total')!);
   if (str('mac-pool-size')) out.macPoolSize = num('mac-pool-size', str('mac-pool-size')!);
   if (s['reset-state'] === true || s['reset-state'] === '1') out.resetState = true;
   if (s['remove-port-dirs-on-stop'] === true || s['remove-port-dirs-on-stop'] === '1') out.removePortDirsOnStop = true;
   return out;
 }
 
-const KEYS = ['grpc-socket', 'grpc-tcp', 'state-dir', 'exception-path', 'socket-root', 'file-prefix', 'metrics', 'log-level', 'default-network', 'hugepage-root', 'allow-grow-pool', 'main-cpu',
-  'worker-cpus', 'memory-mb', 'hugepages', 'max-ports', 'max-flows', 'mac-pool-size', 'reset-state', 'remove-port-dirs-on-stop'] as const;
+const KEYS = ['grpc-socket', 'grpc-tcp', 'stream-backlog', 'state-dir', 'exception-path', 'socket-root', 'file-prefix', 'metrics', 'log-level', 'default-network', 'hugepage-root', 'allow-grow-pool', 'main-cpu',
+  'worker-cpus', 'memory-mb', 'hugepages', 'max-ports', 'max-flows', 'max-flows-total', 'mac-pool-size', 'reset-state', 'remove-port-dirs-on-stop'] as const;
 const BOOLEAN = new Set(['reset-state', 'remove-port-dirs-on-stop', 'allow-grow-pool']);
 
 export const USAGE = `usage: fastpathd [--config FILE] ${KEYS.map((k) => (BOOLEAN.has(k) ? `[--${k}]` : `[--${k} V]`)).join(' ')}

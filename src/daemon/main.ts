@@ -118,7 +118,7 @@ async function serve(
     }, kernel);
   const replayed = await orch.replay();
   // Flow rules name ports: their tables go in after the ports, before forwarding.
-  const flows = new FlowManager(dp, keeper, config.limits.maxFlowsPerNetwork, log, (n) => orch.hasKernelInterface(n));
+  const flows = new FlowManager(dp, keeper, config.limits, log, (n) => orch.hasKernelInterface(n));
   const flowsReplayed = await flows.replay();
   if (firstStart && config.defaultNetwork) {
     // So that `fpctl port add web0` works on a new machine. Only on the very
@@ -131,7 +131,7 @@ async function serve(
   // API
   const metrics = config.metrics.enabled ? new Metrics(dp) : undefined;
   const api = new ApiServer(dp, orch, hp, flows, { version: VERSION, startedAt: Date.now(), exceptionPath: `${exceptionPath.kind} (${exceptionPath.reason})` }, log,
-    metrics ? (m, code, s) => metrics.observeCall(m, code, s) : undefined);
+    metrics ? (m, code, s) => metrics.observeCall(m, code, s) : undefined, config.grpc.streamBacklog);
   const bound = await api.listen({ unixSocket: config.grpc.socket, socketMode: config.grpc.socketMode, ...(config.grpc.tcp ? { tcp: config.grpc.tcp } : {}) });
   let metricsAt: string | undefined;
   if (metrics) {

@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { toProtoSpec } from '../../src/api/flow-service.js';
+import { parseFlow } from '../../src/core/flows/flow-text.js';
+
 import { Daemon, type DaemonPaths } from '../helpers/daemon.js';
 
 let d: Daemon;
@@ -32,7 +35,7 @@ describe('API errors', () => {
     paths = Daemon.fresh('errors');
     // A long socket root, so that a legal port name can still overflow sun_path.
     paths.socketRoot = join(paths.base, 'x'.repeat(40), 'ports');
-    d = await Daemon.start(paths, ['--max-ports', '3', '--mac-pool-size', '2']);
+    d = await Daemon.start(paths, ['--max-ports', '3', '--mac-pool-size', '2', '--max-flows', '3', '--max-flows-total', '4']);
     const c = d.client;
     await c.unary(c.networks, c.networks.CreateNetwork, { network: { name: 'net', vlan: 0 } });
     await c.unary(c.ports, c.ports.CreatePort, { port: { name: 'p1', network: 'net' } });
@@ -47,8 +50,8 @@ describe('API errors', () => {
   const port = (spec: object) => c().unary(c().ports, c().ports.CreatePort, { port: { network: 'net', ...spec } });
   const cases: Case[] = [
     ['network name with a slash', () => c().unary(c().networks, c().networks.CreateNetwork, { network: { name: 'a/b' } }), S.INVALID_ARGUMENT, /network name must be/],
-    ['network VLAN 5000', () => c().unary(c().networks, c().networks.CreateNetwork, { network: { name: 'n2', vlan: 5000 } }), S.INVALID_ARGUMENT, /vlan must be an integer in 0\.\.4094/],
-    ['network MTU 20', () => c().unary(c().networks, c().networks.CreateNetwork, { network: { name: 'n2', mtu: 20 } }), S.INVALID_ARGUMENT, /mtu must be an integer in 68\.\.9000/],
+    ['network VLAN 5000', () => c().unary(c().networks, c().networks.CreateNetwork, { network: { name: 'n2', vlan: 5000 } }), S.INVALID_ARGUMENT, /VLAN id must be an integer in 0\.\.4094/],
+    ['network MTU 20', () => c().unary(c().networks, c().networks.CreateNetwork, { network: { name: 'n2', mtu: 20 } }), S.INVALID_ARGUMENT, /MTU must be an integer in 68\.\.9000/],
     ['network without a body', () => c().unary(c().networks, c().networks.CreateNetwork, {}), S.INVALID_ARGUMENT, /network is required/],
     ['port name with ..', () => port({ name: 'a..b' }), S.INVALID_ARGUMENT, /not contain '\.\.'/],
     ['port name with a backslash', () => port({ name: 'a\\b' }), S.INVALID_ARGUMENT, /port name must be/],
@@ -57,7 +60,7 @@ describe('API errors', () => {
     ['queues over the limit', () => port({ name: 'q', queues: 9, mac: '02:00:00:00:01:02' }), S.INVALID_ARGUMENT, /queues must be an integer in 1\.\.8/],
     ['malformed MAC', () => port({ name: 'm', mac: 'zz:00' }), S.INVALID_ARGUMENT, /MAC must look like/],
     ['multicast MAC', () => port({ name: 'm', mac: '01:00:5e:00:00:01' }), S.INVALID_ARGUMENT, /multicast/],
-    ['VLAN 4095', () => port({ name: 'v', vlan: 4095, mac: '02:00:00:00:01:03' }), S.INVALID_ARGUMENT, /vlan must be an integer in 0\.\.4094/],
+    ['VLAN 4095', () => port({ name: 'v', vlan: 4095, mac: '02:00:00:00:01:03' }), S.INVALID_ARGUMENT, /VLAN id must be an integer in 0\.\.4094/],
     ['unknown port mode', () => port({ name: 'u', mode: 7, mac: '02:00:00:00:01:04' }), S.INVALID_ARGUMENT, /unknown port mode/],
     ['port in an unknown network', () => port({ name: 'x', network: 'nope', mac: '02:00:00:00:01:05' }), S.NOT_FOUND, /no network named nope/],
     ['get unknown port', () => c().unary(c().ports, c().ports.GetPort, { name: 'ghost' }), S.NOT_FOUND, /no port named ghost/],
@@ -100,6 +103,27 @@ describe('API errors', () => {
     expect(err?.code).toBe(S.RESOURCE_EXHAUSTED);
     expect(err?.details).toMatch(/port limit reached \(3\)/);
     expect(await snapshot()).toEqual(before);
+  });
+
+  it('caps flow rules per network and across networks (RESOURCE_EXHAUSTED), whatever the order', async () => {
+    const fl = c().flows;
+    const rule = (p: number) => toProtoSpec(parseFlow(`priority=${p},ip,actions=drop`));
+    await c().unary(c().networks, c().networks.CreateNetwork, { network: { name: 'f2' } });
+    await c().unary(fl, fl.ReplaceFlows, { network: 'net', specs: [rule(1), rule(2), rule(3)] });
+    await c().unary(fl, fl.AddFlow, { network: 'f2', spec: rule(1) });
+    const over = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as grpc.ServiceError);
+    const add = await over(c().unary(fl, fl.AddFlow, { network: 'f2', spec: rule(2) }));
+    expect([add?.code, add?.details]).toEqual([S.RESOURCE_EXHAUSTED, '5 flows across all networks would exceed the limit (--max-flows-total 4)']);
+    const rep = await over(c().unary(fl, fl.ReplaceFlows, { network: 'f2', specs: [rule(1), rule(2)] }));
+    expect(rep?.code).toBe(S.RESOURCE_EXHAUSTED);
+    const perNet = await over(c().unary(fl, fl.AddFlow, { network: 'net', spec: rule(4) }));
+    expect(perNet?.details).toMatch(/network net has 3 flows, its limit \(--max-flows 3\)/);
+    // Replacing a network's rules by as many is within the cap.
+    await c().unary(fl, fl.ReplaceFlows, { network: 'net', specs: [rule(5), rule(6), rule(7)] });
+    expect((await c().unary(fl, fl.ListFlows, { network: 'f2' })).flows).toHaveLength(1);
+    await c().unary(fl, fl.ReplaceFlows, { network: 'net', specs: [] });
+    await c().unary(fl, fl.ReplaceFlows, { network: 'f2', specs: [] });
+    await c().unary(c().networks, c().networks.DeleteNetwork, { name: 'f2' });
   });
 });
 

@@ -76,7 +76,7 @@ describe('hostile vhost-user and memif peers', () => {
     it(`keeps the victims forwarding through a hostile ${kind} front-end, and returns to its baseline`, async () => {
       const before = events.length;
       const victim = watchGaps(async () => Number((await stats('b')).txPackets));
-      const rounds = kind === 'vhost' ? 48 : 36; // every attack kind 4 times
+      const rounds = kind === 'vhost' ? 52 : 36; // every attack kind 4 times
       const attack = maxDuring(() => fdCount(d.pid!), runHostile(kind, port[target]!.attach!.socketPath, 7, rounds));
       const { result, max } = await attack.finally(() => victim.stop());
       const gap = await victim.stop();

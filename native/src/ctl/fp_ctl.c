@@ -115,12 +115,15 @@ fp_ctl_call(int (*fn)(void *arg, char *err), void *arg, char *err)
 }
 
 void
-fp_ctl_post_event(const struct fp_event *ev)
+fp_ctl_post_event(const struct fp_event *ev, uint16_t slot)
 {
+	slot &= FP_MAX_PORTS - 1;
 	pthread_mutex_lock(&fp_c.q_lock);
-	if (fp_c.ev_tail - fp_c.ev_head < FP_EVQ_SIZE) {
-		fp_c.evq[fp_c.ev_tail % FP_EVQ_SIZE] = *ev;
+	/* Every port within its share fits: FP_EVQ_SIZE is all the shares. */
+	if (fp_c.ev_queued[slot] < FP_EV_PER_PORT) {
+		fp_c.evq[fp_c.ev_tail % FP_EVQ_SIZE] = (struct fp_evq_entry){ .ev = *ev, .slot = slot };
 		fp_c.ev_tail++;
+		fp_c.ev_queued[slot]++;
 	} else {
 		fp_c.ev_dropped++;
 	}
@@ -259,8 +262,11 @@ fp_ctl_loop(void)
 		pthread_mutex_lock(&fp_c.q_lock);
 		cmds = fp_c.cmd_head;
 		fp_c.cmd_head = fp_c.cmd_tail = NULL;
-		while (fp_c.ev_head != fp_c.ev_tail && n_ev < RTE_DIM(evs))
-			evs[n_ev++] = fp_c.evq[fp_c.ev_head++ % FP_EVQ_SIZE];
+		while (fp_c.ev_head != fp_c.ev_tail && n_ev < RTE_DIM(evs)) {
+			const struct fp_evq_entry *e = &fp_c.evq[fp_c.ev_head++ % FP_EVQ_SIZE];
+			fp_c.ev_queued[e->slot]--;
+			evs[n_ev++] = e->ev;
+		}
 		pthread_mutex_unlock(&fp_c.q_lock);
 
 		/* Events first: they happened before the commands were seen. */

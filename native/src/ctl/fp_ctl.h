@@ -16,7 +16,17 @@
 #include "../common/fp_globals.h"
 #include "../common/fp_worker_local.h"
 
-#define FP_EVQ_SIZE 1024
+/* Events one port may have waiting for fp-ctl. A tenant that makes events
+ * faster (a guest flipping a vring's enable bit in a loop) loses its own
+ * past that; the queue holds every port's share, so nobody else's link
+ * event is ever dropped. */
+#define FP_EV_PER_PORT 8
+#define FP_EVQ_SIZE (FP_MAX_PORTS * FP_EV_PER_PORT)
+
+struct fp_evq_entry {
+	struct fp_event ev;
+	uint16_t slot;
+};
 
 struct fp_ctl {
 	struct fp_start_conf conf;    /* copied at start; argv owned here */
@@ -47,9 +57,10 @@ struct fp_ctl {
 	/* Event queue: vhost callbacks push (any thread), fp-ctl pops. */
 	pthread_mutex_t q_lock;
 	struct fp_cmd *cmd_head, *cmd_tail;   /* under q_lock */
-	struct fp_event evq[FP_EVQ_SIZE];     /* under q_lock */
+	struct fp_evq_entry evq[FP_EVQ_SIZE]; /* under q_lock */
 	uint32_t ev_head, ev_tail;            /* under q_lock */
-	uint64_t ev_dropped;                  /* under q_lock */
+	uint8_t ev_queued[FP_MAX_PORTS];      /* under q_lock: waiting, by port slot */
+	uint64_t ev_dropped;                  /* under q_lock: past a port's share */
 	uint8_t exiting;                      /* fp-ctl: w; loop: r */
 };
 
@@ -63,8 +74,9 @@ int fp_err(char *err, int rc, const char *fmt, ...)
  * @pre not called on fp-ctl or a worker. */
 int fp_ctl_call(int (*fn)(void *arg, char *err), void *arg, char *err);
 
-/* Queue an event for JS. @pre any thread (vhost callbacks). */
-void fp_ctl_post_event(const struct fp_event *ev);
+/* Queue an event of the port in slot for JS; dropped past the port's
+ * share (FP_EV_PER_PORT waiting). @pre any thread (vhost callbacks). */
+void fp_ctl_post_event(const struct fp_event *ev, uint16_t slot);
 
 /* A socket fp-ctl watches; cb runs on fp-ctl with the epoll events. The
  * struct must live until fp_ctl_watch_del. */

@@ -51,6 +51,7 @@ fp_ethdev_lsc(uint16_t port_id, enum rte_eth_event_type type, void *arg, void *r
 {
 	struct fp_event ev;
 	int post = 0;
+	uint16_t slot = 0;
 
 	(void)type;
 	(void)arg;
@@ -60,12 +61,13 @@ fp_ethdev_lsc(uint16_t port_id, enum rte_eth_event_type type, void *arg, void *r
 		struct fp_port *q = fp_c.ports[i];
 		if (q != NULL && q->kind == FP_PORT_ETHDEV && q->eth_port == port_id && !q->removing) {
 			post = fp_ethdev_update_link(q, &ev);
+			slot = q->slot;
 			break;
 		}
 	}
 	pthread_mutex_unlock(&fp_c.ports_lock);
 	if (post)
-		fp_ctl_post_event(&ev);
+		fp_ctl_post_event(&ev, slot);
 	return 0;
 }
 

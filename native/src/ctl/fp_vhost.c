@@ -113,12 +113,14 @@ fp_port_by_token(uint32_t token)
 	return p != NULL && p->token == token ? p : NULL;
 }
 
-static void
+/* Returns the port's slot, for fp_ctl_post_event. @pre ports_lock held. */
+static uint16_t
 fp_event_init(struct fp_event *ev, enum fp_event_kind kind, const struct fp_port *p)
 {
 	memset(ev, 0, sizeof(*ev));
 	ev->kind = kind;
 	snprintf(ev->port, sizeof(ev->port), "%s", p->name);
+	return p->slot;
 }
 
 /* @pre vhost-events thread. */
@@ -128,7 +130,7 @@ fp_vhost_new_device(int vid)
 	struct fp_event ev;
 	struct fp_port *p;
 	uint64_t features = 0;
-	uint16_t qp;
+	uint16_t qp, slot;
 
 	pthread_mutex_lock(&fp_c.ports_lock);
 	p = fp_port_by_vid_path(vid);
@@ -144,11 +146,11 @@ fp_vhost_new_device(int vid)
 	p->features = features;
 	__atomic_store_n(&p->queue_pairs, qp, __ATOMIC_RELAXED);
 	__atomic_store_n(&p->vid, vid, __ATOMIC_RELEASE);
-	fp_event_init(&ev, FP_EVENT_LINK_UP, p);
+	slot = fp_event_init(&ev, FP_EVENT_LINK_UP, p);
 	ev.features = features;
 	ev.queue_pairs = qp;
 	pthread_mutex_unlock(&fp_c.ports_lock);
-	fp_ctl_post_event(&ev);
+	fp_ctl_post_event(&ev, slot);
 	return 0;
 }
 
@@ -158,6 +160,7 @@ fp_vhost_destroy_device(int vid)
 {
 	struct fp_event ev;
 	struct fp_port *p = NULL;
+	uint16_t slot = 0;
 
 	pthread_mutex_lock(&fp_c.ports_lock);
 	for (unsigned i = 0; i < FP_MAX_PORTS; i++) {
@@ -170,7 +173,7 @@ fp_vhost_destroy_device(int vid)
 	}
 	if (p != NULL) {
 		__atomic_store_n(&p->vid, -1, __ATOMIC_RELEASE);
-		fp_event_init(&ev, FP_EVENT_LINK_DOWN, p);
+		slot = fp_event_init(&ev, FP_EVENT_LINK_DOWN, p);
 		ev.reason = fp_guard_port_faulted(p->slot, p->token) ? fp_guard_reason(p->slot) + 1 : 0;
 	}
 	pthread_mutex_unlock(&fp_c.ports_lock);
@@ -178,7 +181,7 @@ fp_vhost_destroy_device(int vid)
 		return;
 	/* Workers that loaded the old vid finish their iteration first. */
 	rte_rcu_qsbr_synchronize(fp_dp.qsv, RTE_QSBR_THRID_INVALID);
-	fp_ctl_post_event(&ev);
+	fp_ctl_post_event(&ev, slot);
 }
 
 /* @pre vhost-events thread. May come before new_device. */
@@ -187,6 +190,7 @@ fp_vhost_vring_state_changed(int vid, uint16_t vring, int enable)
 {
 	struct fp_event ev;
 	struct fp_port *p;
+	uint16_t slot;
 
 	if (vring >= 32)
 		return 0;
@@ -200,11 +204,11 @@ fp_vhost_vring_state_changed(int vid, uint16_t vring, int enable)
 		__atomic_fetch_or(&p->vring_enabled, 1u << vring, __ATOMIC_RELEASE);
 	else
 		__atomic_fetch_and(&p->vring_enabled, ~(1u << vring), __ATOMIC_RELEASE);
-	fp_event_init(&ev, FP_EVENT_QUEUE_STATE, p);
+	slot = fp_event_init(&ev, FP_EVENT_QUEUE_STATE, p);
 	ev.vring = vring;
 	ev.enabled = (uint8_t)(enable != 0);
 	pthread_mutex_unlock(&fp_c.ports_lock);
-	fp_ctl_post_event(&ev);
+	fp_ctl_post_event(&ev, slot);
 	return 0;
 }
 

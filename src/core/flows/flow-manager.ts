@@ -50,7 +50,7 @@ export class FlowManager {
   constructor(
     private readonly dp: Dataplane,
     private readonly keeper: StateKeeper,
-    private readonly maxFlowsPerNetwork: number,
+    private readonly limits: { maxFlowsPerNetwork: number; maxFlowsTotal: number },
     private readonly log: Logger,
     /** Whether a network has a kernel exception interface (punt target). */
     private readonly hasKernelInterface: (network: string) => boolean = () => false,
@@ -72,6 +72,14 @@ export class FlowManager {
     return { tables: nets.size - failed.length, flows: (s.flows ?? []).length, failed };
   }
 
+  /** Replacing `replaced` flows of one network by `added`: within the limit across networks? */
+  private checkTotal(replaced: number, added: number): void {
+    const total = (this.keeper.state.flows ?? []).length - replaced + added;
+    if (total > this.limits.maxFlowsTotal) {
+      throw exhausted(`${total} flows across all networks would exceed the limit (--max-flows-total ${this.limits.maxFlowsTotal})`);
+    }
+  }
+
   add(network: string, input: FlowSpecInput): Promise<{ flow: FlowView; created: boolean }> {
     return this.keeper.serial(async () => {
       this.requireNetwork(network);
@@ -83,9 +91,10 @@ export class FlowManager {
       if (clash) {
         throw exists(`flow ${clash.id} has the same priority and match with other actions (${formatFlow(clash.spec)}); delete it or use ReplaceFlows`);
       }
-      if (mine.length >= this.maxFlowsPerNetwork) {
-        throw exhausted(`network ${network} has ${mine.length} flows, its limit (--max-flows ${this.maxFlowsPerNetwork})`);
+      if (mine.length >= this.limits.maxFlowsPerNetwork) {
+        throw exhausted(`network ${network} has ${mine.length} flows, its limit (--max-flows ${this.limits.maxFlowsPerNetwork})`);
       }
+      this.checkTotal(0, 1);
       const id = this.keeper.state.nextFlowId ?? 1;
       const rec: FlowRecord = { id, network, spec };
       await this.apply(network, { flows: [...(this.keeper.state.flows ?? []), rec], nextFlowId: id + 1 });
@@ -111,9 +120,10 @@ export class FlowManager {
   replace(network: string, inputs: FlowSpecInput[]): Promise<FlowView[]> {
     return this.keeper.serial(async () => {
       this.requireNetwork(network);
-      if (inputs.length > this.maxFlowsPerNetwork) {
-        throw exhausted(`${inputs.length} flows exceed network ${network}'s limit (--max-flows ${this.maxFlowsPerNetwork})`);
+      if (inputs.length > this.limits.maxFlowsPerNetwork) {
+        throw exhausted(`${inputs.length} flows exceed network ${network}'s limit (--max-flows ${this.limits.maxFlowsPerNetwork})`);
       }
+      this.checkTotal(this.flowsOf(network).length, inputs.length);
       const specs = inputs.map((x, i) => {
         try {
           return this.check(network, x);

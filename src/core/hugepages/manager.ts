@@ -169,7 +169,7 @@ export class HugepageManager {
       const spec = this.mountSpec(rec);
       const st = inspectMount(spec);
       if (st.mounted) {
-        const users = holders(spec.path);
+        const users = await holders(spec.path);
         if (users.length > 0 && !force) {
           throw precondition(
             `hugepages of ${owner} are in use by ${users.map((u) => `pid ${u.pid} (${u.command})`).join(', ')}; ` +

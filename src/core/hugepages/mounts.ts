@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // hugetlbfs mounts (mount(8)/umount(8) from util-linux) and who uses them.
 import { execFile } from 'node:child_process';
-import { readFileSync, readdirSync, statSync, statfsSync } from 'node:fs';
+import { readFileSync, statfsSync } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 
 import { pageLabel } from './pool.js';
@@ -63,43 +64,35 @@ export function inspectMount(m: MountSpec): MountState {
   return { mounted: true, matches, usedBytes: (st.blocks - st.bfree) * st.bsize };
 }
 
+/** Whether process pid maps or holds open a file of device dev. */
+async function uses(pid: string, dev: number, mapsDev: string): Promise<boolean> {
+  const maps = await readFile(`/proc/${pid}/maps`, 'utf8');
+  if (maps.split('\n').some((l) => l.split(/\s+/)[3] === mapsDev)) return true;
+  for (const fd of await readdir(`/proc/${pid}/fd`)) {
+    const st = await stat(`/proc/${pid}/fd/${fd}`).catch(() => undefined);
+    if (st?.dev === dev) return true;
+  }
+  return false;
+}
+
 /**
  * Processes with a file of the mount at `dir` open or mapped (DPDK maps its
  * hugepage files). Matched by device number, not path: a container sees the
- * mount under its own path (/dev/hugepages).
+ * mount under its own path (/dev/hugepages). Asynchronous: a scan of every
+ * process must not hold up the API's event loop.
  */
-export function holders(dir: string): Array<{ pid: number; command: string }> {
-  const dev = statSync(dir).dev;
+export async function holders(dir: string): Promise<Array<{ pid: number; command: string }>> {
+  const dev = (await stat(dir)).dev;
   const major = ((dev >> 8) & 0xfff) | ((dev >> 32) & ~0xfff);
   const minor = (dev & 0xff) | ((dev >> 12) & ~0xff);
   const mapsDev = `${major.toString(16).padStart(2, '0')}:${minor.toString(16).padStart(2, '0')}`;
   const out: Array<{ pid: number; command: string }> = [];
-  for (const e of readdirSync('/proc')) {
+  for (const e of await readdir('/proc')) {
     if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
-    let uses = false;
-    try {
-      uses = readFileSync(`/proc/${e}/maps`, 'utf8').split('\n').some((l) => l.split(/\s+/)[3] === mapsDev);
-      if (!uses) {
-        uses = readdirSync(`/proc/${e}/fd`).some((fd) => {
-          try {
-            return statSync(`/proc/${e}/fd/${fd}`).dev === dev;
-          } catch {
-            return false;
-          }
-        });
-      }
-    } catch {
-      continue; // gone, or not ours to read
-    }
-    if (uses) {
-      let command = '?';
-      try {
-        command = readFileSync(`/proc/${e}/comm`, 'utf8').trim();
-      } catch {
-        // exited meanwhile
-      }
-      out.push({ pid: Number(e), command });
-    }
+    // Gone meanwhile, or not ours to read: not a holder.
+    if (!await uses(e, dev, mapsDev).catch(() => false)) continue;
+    const command = await readFile(`/proc/${e}/comm`, 'utf8').then((c) => c.trim(), () => '?');
+    out.push({ pid: Number(e), command });
   }
   return out;
 }
