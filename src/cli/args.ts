@@ -138,6 +138,14 @@ export function intOption(opts: OptionValues, name: string, range: Range = RANGE
   return Number(s);
 }
 
+/** A number given as an argument or inside a value (what names it), in its exact range. */
+export function intValue(s: string, what: string, range: Range): number {
+  if (!/^\d{1,16}$/.test(s) || !inRange(range, Number(s))) {
+    throw new UsageError(`${what} must be an integer in ${rangeText(range)}, got '${s.length > 40 ? `${s.slice(0, 40)}…` : s}'`);
+  }
+  return Number(s);
+}
+
 /** A file mode in octal, as chmod takes it: 0660, 660 or 0o660. */
 export function modeOption(opts: OptionValues, name: string, range: Range = RANGES.dirMode): number | undefined {
   const s = opts[name];

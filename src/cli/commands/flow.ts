@@ -8,7 +8,8 @@ import { toProtoSpec } from '../../api/flow-service.js';
 import type { Flow__Output } from '../../api/gen/fastpath/v1/Flow.js';
 import { matchKey, type FlowSpec } from '../../core/flows/flow-spec.js';
 import { FlowParseError, parseFlow } from '../../core/flows/flow-text.js';
-import { UsageError } from '../args.js';
+import { RANGES } from '../../dataplane/limits.js';
+import { intValue, UsageError } from '../args.js';
 import type { CommandSpec, Context } from '../command.js';
 
 /** Parse, or explain the error under the offending token. */
@@ -69,7 +70,7 @@ export const flowDel: CommandSpec = {
     if (which === undefined) throw new UsageError('which flow? give its id, its text, or --all');
     let id: number;
     if (/^\d+$/.test(which)) {
-      id = Number(which);
+      id = intValue(which, 'flow id', RANGES.uint32);
     } else {
       const key = matchKey(parseOrExplain(which));
       const hit = (await listFlows(ctx, network!)).flows.find((f) => matchKey(parseFlow(f.text)) === key);

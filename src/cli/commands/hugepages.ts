@@ -3,7 +3,7 @@
 import type { PageSize__Output } from '../../api/gen/fastpath/v1/PageSize.js';
 import type { Reservation__Output } from '../../api/gen/fastpath/v1/Reservation.js';
 import { RANGES } from '../../dataplane/limits.js';
-import { choiceOption, intOption, modeOption } from '../args.js';
+import { choiceOption, intOption, intValue, modeOption } from '../args.js';
 import type { CommandSpec } from '../command.js';
 import { formatMode } from '../format.js';
 import { renderTable } from '../table.js';
@@ -50,7 +50,7 @@ export const hugepagesReserve: CommandSpec = {
     const uid = intOption(opts, 'uid', RANGES.id);
     const gid = intOption(opts, 'gid', RANGES.id);
     const res = await c.unary(c.hugepages, c.hugepages.Reserve, {
-      owner, sizeMib: Number(size), pageSize: page === '1G' ? 'PAGE_SIZE_1G' : 'PAGE_SIZE_2M',
+      owner, sizeMib: intValue(size!, '<MiB>', RANGES.hugepageMib), pageSize: page === '1G' ? 'PAGE_SIZE_1G' : 'PAGE_SIZE_2M',
       ...(mode !== undefined ? { mode } : {}), ...(uid !== undefined ? { uid } : {}), ...(gid !== undefined ? { gid } : {}),
     });
     if (ctx.json) return ctx.printJson(res);

@@ -3,7 +3,7 @@
 import type { Network__Output } from '../../api/gen/fastpath/v1/Network.js';
 import type { PuntClass } from '../../api/gen/fastpath/v1/PuntClass.js';
 import { RANGES } from '../../dataplane/limits.js';
-import { intOption, UsageError } from '../args.js';
+import { intOption, intValue, UsageError } from '../args.js';
 import type { CommandSpec } from '../command.js';
 import { vlanName } from '../format.js';
 import { renderTable } from '../table.js';
@@ -20,7 +20,10 @@ function puntOption(v: string | undefined): PuntClass[] {
   return v.split(',').filter(Boolean).map((item) => {
     const m = /^([a-z_]+)=(on|off|(\d+)\/(\d+))$/.exec(item.trim());
     if (!m) throw new UsageError(`--punt: want CLASS=PPS/BURST, CLASS=on or CLASS=off, got ${JSON.stringify(item)}`);
-    return { name: m[1]!, enabled: m[2] !== 'off', ...(m[3] ? { pps: Number(m[3]), burst: Number(m[4]) } : {}) };
+    return {
+      name: m[1]!, enabled: m[2] !== 'off',
+      ...(m[3] ? { pps: intValue(m[3], '--punt PPS', RANGES.uint32), burst: intValue(m[4]!, '--punt BURST', RANGES.uint32) } : {}),
+    };
   });
 }
 

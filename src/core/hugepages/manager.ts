@@ -7,6 +7,7 @@ import { mkdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { validateName } from '../../dataplane/index.js';
+import { inRange, RANGES, rangeText } from '../../dataplane/limits.js';
 import { exhausted, exists, invalid, notFound, precondition } from '../errors.js';
 import type { HugepageRecord } from '../state.js';
 import type { StateKeeper } from '../state-keeper.js';
@@ -105,7 +106,10 @@ export class HugepageManager {
         throw invalid(`size ${req.sizeMib} MiB is not a whole number of ${pageLabel(pageKb)} pages`);
       }
       const mode = req.mode === undefined || req.mode === 0 ? 0o770 : req.mode;
-      if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) throw invalid(`mode must be 0..07777, got ${String(req.mode)}`);
+      if (!inRange(RANGES.dirMode, mode)) throw invalid(`mode must be ${rangeText(RANGES.dirMode)}, got ${String(req.mode)}`);
+      for (const [what, id] of [['uid', req.uid], ['gid', req.gid]] as const) {
+        if (id !== undefined && !inRange(RANGES.id, id)) throw invalid(`${what} must be an integer in ${rangeText(RANGES.id)}, got ${String(id)}`);
+      }
       const rec: HugepageRecord = {
         owner, sizeMib: req.sizeMib, pageKb, mode,
         ...(req.uid !== undefined ? { uid: req.uid } : {}),
