@@ -9,7 +9,8 @@
 #   - npm dependencies (npm ci) when node_modules is missing or stale
 #   - the native addon, rebuilt when missing or older than its sources
 #   - src/ compiled to .dist/ (plain JS the daemon, fpctl and the CNI plugin run)
-#   - with --images (npm test): podman, runc and debootstrap, podman's
+#   - with --images (npm test): podman, runc, containernetworking-plugins
+#     (podman's CNI backend, test/e2e/podman-cni.test.ts) and debootstrap, podman's
 #     /etc/containers/containers.conf (deploy/podman/), and the container
 #     images (deploy/images/build.sh: kept when their inputs are unchanged)
 # Under CI=true the package step always runs (apt-get update included), so a
@@ -63,7 +64,7 @@ bash deploy/host/build-native.sh --if-stale
 bash deploy/host/build-js.sh --if-stale
 
 if [ "$images" = 1 ]; then
-  CPKGS=(podman runc netavark debootstrap)
+  CPKGS=(podman runc netavark containernetworking-plugins debootstrap)
   missing=()
   for p in "${CPKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

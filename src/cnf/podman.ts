@@ -37,6 +37,10 @@ export interface PodmanCnfOptions {
   /** Replaces attach.ealArgs, for a container attached another way (CNI device-info). */
   ealArgs?: string[];
   timeoutMs?: number;
+  /** podman's --network (default none: the vhost-user socket is a file). */
+  network?: string;
+  /** Extra environment for every podman call about this container (e.g. CONTAINERS_CONF). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -60,7 +64,7 @@ export function podmanArgv(o: PodmanCnfOptions): string[] {
     'podman', 'run', ...flags,
     '--name', o.name, '--label', `${CNF_LABEL}=${o.label ?? 'yes'}`,
     // testpmd needs no kernel network; the vhost-user socket is a file.
-    '--network', 'none',
+    '--network', o.network ?? 'none',
     ...(o.podmanArgs ?? []),
     o.image ?? CNF_IMAGE,
     // stdout is a pipe: unbuffer it so output and prompts stay in order.
@@ -71,17 +75,18 @@ export function podmanArgv(o: PodmanCnfOptions): string[] {
 }
 
 export class PodmanCnf {
-  private constructor(readonly name: string, readonly testpmd: TestpmdProcess, readonly argv: string[]) {}
+  private constructor(readonly name: string, readonly testpmd: TestpmdProcess, readonly argv: string[], private readonly env: NodeJS.ProcessEnv) {}
 
   /** `podman run` the CNF and wait for testpmd's prompt. */
   static async start(o: PodmanCnfOptions): Promise<PodmanCnf> {
     const argv = podmanArgv(o);
+    const env = { ...process.env, ...o.env };
     // A previous run of the same name (a crashed test) would block the name.
-    await run('podman', ['rm', '-f', '--ignore', o.name]);
+    await run('podman', ['rm', '-f', '--ignore', o.name], { env });
     try {
-      return new PodmanCnf(o.name, await TestpmdProcess.spawn(o.name, argv, { timeoutMs: o.timeoutMs ?? 60_000 }), argv);
+      return new PodmanCnf(o.name, await TestpmdProcess.spawn(o.name, argv, { timeoutMs: o.timeoutMs ?? 60_000, env: o.env }), argv, env);
     } catch (e) {
-      await run('podman', ['rm', '-f', '--ignore', o.name]).catch(() => undefined);
+      await run('podman', ['rm', '-f', '--ignore', o.name], { env }).catch(() => undefined);
       throw e;
     }
   }
@@ -92,19 +97,19 @@ export class PodmanCnf {
 
   /** A command inside the running container (podman exec). */
   async exec(...cmd: string[]): Promise<string> {
-    return (await run('podman', ['exec', this.name, ...cmd])).stdout;
+    return (await run('podman', ['exec', this.name, ...cmd], { env: this.env })).stdout;
   }
 
   /** podman stop: SIGTERM to testpmd (pid 1), as an orchestrator stops a CNF. */
   async stop(): Promise<void> {
-    await run('podman', ['stop', '-t', '10', this.name]).catch(() => undefined);
+    await run('podman', ['stop', '-t', '10', this.name], { env: this.env }).catch(() => undefined);
     await this.testpmd.kill();
-    await run('podman', ['rm', '-f', '--ignore', this.name]);
+    await run('podman', ['rm', '-f', '--ignore', this.name], { env: this.env });
   }
 
   /** Gone at once, whatever state it was in. */
   async remove(): Promise<void> {
-    await run('podman', ['rm', '-f', '-t', '0', '--ignore', this.name]);
+    await run('podman', ['rm', '-f', '-t', '0', '--ignore', this.name], { env: this.env });
     await this.testpmd.kill();
   }
 }
