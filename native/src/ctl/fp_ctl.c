@@ -55,19 +55,6 @@ static sem_t start_sem;
 static int start_rc;
 static char start_err[FP_ERR_LEN];
 
-int
-fp_err(char *err, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL) {
-		va_start(ap, fmt);
-		vsnprintf(err, FP_ERR_LEN, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
 /* Any thread (async-signal-safe): fp-ctl leaves epoll_wait. */
 static void
 fp_ctl_wake(void)

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 
+#include "../common/fp_err.h"
 #include "../common/fp_flow.h"
 #include "../common/fp_globals.h"
 #include "../common/fp_worker_local.h"
@@ -65,10 +66,6 @@ struct fp_ctl {
 };
 
 extern struct fp_ctl fp_c;
-
-/* Format into err (FP_ERR_LEN) and return rc (a -errno). */
-int fp_err(char *err, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
 /* Run fn(arg, err) on fp-ctl and wait for its return value.
  * @pre not called on fp-ctl or a worker. */

@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,21 +14,10 @@
 
 #include "fp/fp.h"
 #include "fp/fp_os.h"
+#include "../common/fp_err.h"
 
 #define FP_OS_MAX_DEPTH 32
 
-static int
-fp_os_err(char *err, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL) {
-		va_start(ap, fmt);
-		vsnprintf(err, FP_ERR_LEN, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 int
 fp_os_lock(const char *path, int *holder, char *err)
@@ -41,7 +29,7 @@ fp_os_lock(const char *path, int *holder, char *err)
 	*holder = 0;
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
-		return fp_os_err(err, -errno, "cannot open lock file %s: %s", path, strerror(errno));
+		return fp_err(err, -errno, "cannot open lock file %s: %s", path, strerror(errno));
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		e = errno;
 		n = pread(fd, buf, sizeof(buf) - 1, 0);
@@ -50,14 +38,14 @@ fp_os_lock(const char *path, int *holder, char *err)
 			*holder = atoi(buf);
 		}
 		close(fd);
-		return fp_os_err(err, e == EWOULDBLOCK ? -EWOULDBLOCK : -e, "%s is locked%s", path,
+		return fp_err(err, e == EWOULDBLOCK ? -EWOULDBLOCK : -e, "%s is locked%s", path,
 				 e == EWOULDBLOCK ? " by another process" : "");
 	}
 	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
 	if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)n, 0) != n) {
 		e = errno;
 		close(fd);
-		return fp_os_err(err, -e, "cannot write lock file %s: %s", path, strerror(e));
+		return fp_err(err, -e, "cannot write lock file %s: %s", path, strerror(e));
 	}
 	/* Never closed: the kernel releases the lock when the process ends,
 	 * however it ends. */
@@ -94,30 +82,30 @@ fp_os_set_access(const char *dir, const char *name, unsigned want, int mode, lon
 	int dfd, fd, rc = 0;
 
 	if (strchr(name, '/') != NULL || strcmp(name, "..") == 0 || strcmp(name, ".") == 0)
-		return fp_os_err(err, -EINVAL, "%s is not a plain name", name);
+		return fp_err(err, -EINVAL, "%s is not a plain name", name);
 	dfd = open(dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (dfd < 0)
-		return fp_os_err(err, -errno, "cannot open %s: %s", dir, strerror(errno));
+		return fp_err(err, -errno, "cannot open %s: %s", dir, strerror(errno));
 	fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		rc = fp_os_err(err, -errno, "cannot open %s/%s: %s", dir, name, strerror(errno));
+		rc = fp_err(err, -errno, "cannot open %s/%s: %s", dir, name, strerror(errno));
 		goto out;
 	}
 	if (fstat(fd, &st) != 0) {
-		rc = fp_os_err(err, -errno, "cannot stat %s/%s: %s", dir, name, strerror(errno));
+		rc = fp_err(err, -errno, "cannot stat %s/%s: %s", dir, name, strerror(errno));
 	} else if (S_ISLNK(st.st_mode)) {
-		rc = fp_os_err(err, -ELOOP, "%s/%s is a symbolic link", dir, name);
+		rc = fp_err(err, -ELOOP, "%s/%s is a symbolic link", dir, name);
 	} else if (want != 0 && (st.st_mode & S_IFMT) != want) {
-		rc = fp_os_err(err, -EEXIST, "%s/%s is not %s", dir, name, fp_os_type_name(want));
+		rc = fp_err(err, -EEXIST, "%s/%s is not %s", dir, name, fp_os_type_name(want));
 	} else {
 		/* The descriptor names the inode itself: /proc/self/fd/N leads
 		 * there and nowhere else, whatever the name now points to. */
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 		if (chmod(proc, (mode_t)mode) != 0)
-			rc = fp_os_err(err, -errno, "cannot chmod %s/%s: %s", dir, name, strerror(errno));
+			rc = fp_err(err, -errno, "cannot chmod %s/%s: %s", dir, name, strerror(errno));
 		else if ((uid >= 0 || gid >= 0) &&
 			 fchownat(fd, "", (uid_t)uid, (gid_t)gid, AT_EMPTY_PATH) != 0)
-			rc = fp_os_err(err, -errno, "cannot chown %s/%s: %s", dir, name, strerror(errno));
+			rc = fp_err(err, -errno, "cannot chown %s/%s: %s", dir, name, strerror(errno));
 	}
 	close(fd);
 out:
@@ -153,32 +141,32 @@ fp_os_rm_at(int dfd, uint64_t mnt, const char *name, unsigned *budget, int depth
 	int fd, rc = 0;
 
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-		return errno == ENOENT ? 0 : fp_os_err(err, -errno, "cannot stat %s: %s", name, strerror(errno));
+		return errno == ENOENT ? 0 : fp_err(err, -errno, "cannot stat %s: %s", name, strerror(errno));
 	if (*budget == 0)
-		return fp_os_err(err, -E2BIG, "too many entries to remove");
+		return fp_err(err, -E2BIG, "too many entries to remove");
 	(*budget)--;
 	if (!S_ISDIR(st.st_mode)) {
 		/* Files, sockets and links alike: unlinkat never follows. */
 		if (unlinkat(dfd, name, 0) != 0 && errno != ENOENT)
-			return fp_os_err(err, -errno, "cannot remove %s: %s", name, strerror(errno));
+			return fp_err(err, -errno, "cannot remove %s: %s", name, strerror(errno));
 		return 0;
 	}
 	if (depth >= FP_OS_MAX_DEPTH)
-		return fp_os_err(err, -ELOOP, "directories nested deeper than %d", FP_OS_MAX_DEPTH);
+		return fp_err(err, -ELOOP, "directories nested deeper than %d", FP_OS_MAX_DEPTH);
 	/* Swapped for a link since fstatat: O_NOFOLLOW refuses to enter it. */
 	fd = openat(dfd, name, O_DIRECTORY | O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return fp_os_err(err, -errno, "cannot open %s: %s", name, strerror(errno));
+		return fp_err(err, -errno, "cannot open %s: %s", name, strerror(errno));
 	/* Checked on what we opened, not the name: a mount (even a bind of
 	 * the same file system) is never entered. */
 	if (fp_os_mount_of(fd, &here) != 0 || here != mnt) {
 		close(fd);
-		return fp_os_err(err, -EXDEV, "%s is another file system (a mount): left alone", name);
+		return fp_err(err, -EXDEV, "%s is another file system (a mount): left alone", name);
 	}
 	d = fdopendir(fd);
 	if (d == NULL) {
 		close(fd);
-		return fp_os_err(err, -errno, "cannot read %s: %s", name, strerror(errno));
+		return fp_err(err, -errno, "cannot read %s: %s", name, strerror(errno));
 	}
 	/* Past an entry we must leave (a mount), the rest still goes; the
 	 * first error is the one reported. Out of budget stops everything. */
@@ -195,7 +183,7 @@ fp_os_rm_at(int dfd, uint64_t mnt, const char *name, unsigned *budget, int depth
 	}
 	closedir(d);
 	if (rc == 0 && unlinkat(dfd, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
-		rc = fp_os_err(err, -errno, "cannot remove %s: %s", name, strerror(errno));
+		rc = fp_err(err, -errno, "cannot remove %s: %s", name, strerror(errno));
 	return rc;
 }
 
@@ -207,13 +195,13 @@ fp_os_remove_tree(const char *dir, const char *name, unsigned max_entries, char 
 	int dfd, rc;
 
 	if (strchr(name, '/') != NULL || strcmp(name, "..") == 0 || strcmp(name, ".") == 0)
-		return fp_os_err(err, -EINVAL, "%s is not a plain name", name);
+		return fp_err(err, -EINVAL, "%s is not a plain name", name);
 	dfd = open(dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (dfd < 0)
-		return errno == ENOENT ? 0 : fp_os_err(err, -errno, "cannot open %s: %s", dir, strerror(errno));
+		return errno == ENOENT ? 0 : fp_err(err, -errno, "cannot open %s: %s", dir, strerror(errno));
 	rc = fp_os_mount_of(dfd, &mnt);
 	if (rc != 0)
-		rc = fp_os_err(err, rc, "cannot stat %s: %s", dir, strerror(-rc));
+		rc = fp_err(err, rc, "cannot stat %s: %s", dir, strerror(-rc));
 	else
 		rc = fp_os_rm_at(dfd, mnt, name, &budget, 0, err);
 	close(dfd);
