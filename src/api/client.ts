@@ -30,14 +30,20 @@ export class FastpathClient {
   readonly flows: FlowServiceClient;
   private readonly deadlineMs: number;
 
+  private readonly channel: grpc.Channel;
+
   constructor(endpoint = DEFAULT_ENDPOINT, deadlineMs = 30_000) {
     const proto = loadFastpathProto();
     const creds = grpc.credentials.createInsecure();
-    this.networks = new proto.fastpath.v1.NetworkService(endpoint, creds);
-    this.ports = new proto.fastpath.v1.PortService(endpoint, creds);
-    this.system = new proto.fastpath.v1.SystemService(endpoint, creds);
-    this.hugepages = new proto.fastpath.v1.HugepageService(endpoint, creds);
-    this.flows = new proto.fastpath.v1.FlowService(endpoint, creds);
+    // One channel (one connection, one resolver) for every service: a
+    // short-lived process (fpctl, the CNI plugin) sets up one, not five.
+    this.channel = new grpc.Channel(endpoint, creds, {});
+    const opts = { channelOverride: this.channel };
+    this.networks = new proto.fastpath.v1.NetworkService(endpoint, creds, opts);
+    this.ports = new proto.fastpath.v1.PortService(endpoint, creds, opts);
+    this.system = new proto.fastpath.v1.SystemService(endpoint, creds, opts);
+    this.hugepages = new proto.fastpath.v1.HugepageService(endpoint, creds, opts);
+    this.flows = new proto.fastpath.v1.FlowService(endpoint, creds, opts);
     this.deadlineMs = deadlineMs;
   }
 
@@ -47,10 +53,6 @@ export class FastpathClient {
   }
 
   close(): void {
-    this.networks.close();
-    this.ports.close();
-    this.system.close();
-    this.hugepages.close();
-    this.flows.close();
+    this.channel.close();
   }
 }

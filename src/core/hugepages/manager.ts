@@ -173,15 +173,17 @@ export class HugepageManager {
       const spec = this.mountSpec(rec);
       const st = inspectMount(spec);
       if (st.mounted) {
-        const users = await holders(spec.path);
-        if (users.length > 0 && !force) {
+        // Forced (the CNI plugin's DEL: the pod is gone) needs no scan of
+        // every process: a lazy unmount is immediate when nobody holds the
+        // pages, and the kernel frees them when the last user goes.
+        const users = force ? [] : await holders(spec.path);
+        if (users.length > 0) {
           throw precondition(
             `hugepages of ${owner} are in use by ${users.map((u) => `pid ${u.pid} (${u.command})`).join(', ')}; ` +
             'stop it first, or release with force',
           );
         }
-        // Lazy when forced: the kernel frees the pages when the last user goes.
-        await unmount(spec.path, users.length > 0);
+        await unmount(spec.path, force);
       }
       await rmdir(spec.path).catch(() => undefined);
       await this.keeper.commit({ ...this.keeper.state, hugepages: this.keeper.state.hugepages.filter((h) => h.owner !== owner) });
