@@ -22,7 +22,9 @@ import { simTrial } from './trex/sim-device.js';
 import { meanWireSize } from './trex/streams.js';
 import { prepare, trexTrial } from './trex/trex-trial.js';
 
-const RESULTS = join(dirname(fileURLToPath(import.meta.url)), 'results', 'trex.json');
+const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'results');
+// A simulated run never overwrites a real one's results.
+const RESULTS = (simulated: boolean): string => join(RESULTS_DIR, simulated ? 'trex-simulated.json' : 'trex.json');
 const mpps = (pps: number): string => (pps / 1e6).toFixed(3);
 
 async function emit(a: EmitArgs): Promise<void> {
@@ -117,7 +119,7 @@ async function write(a: SearchArgs, r: SearchResult, mline: string, machine: obj
     `${((2 * f.rate * (wire + 20) * 8) / 1e9).toFixed(2)} Gbit/s L1 (${f.failedAt === undefined ? 'the maximum rate passed: raise --max-rate' : `next failing rate ${mpps(f.failedAt)}`})`;
   console.log(line('NDR (0 loss)', r.ndr));
   console.log(line(`PDR (<= ${(a.pdrLoss * 100).toFixed(2)} % loss)`, r.pdr));
-  const out = a.out ?? RESULTS;
+  const out = a.out ?? RESULTS(a.simulate !== undefined);
   const svg = out.replace(/\.json$/, '') + '.svg';
   const json = {
     tool, machine, date, profile: a.profile, mean_wire_bytes: round(wire, 1),

@@ -60,7 +60,7 @@ search (needs TRex started with -i on the emitted config):
   --pdr-loss PCT          loss PDR tolerates, percent (default 0.5)
   --drain S               wait after each trial before reading counters (default 1)
   --simulate NDR,PDR      no TRex: a simulated device with these rates per direction (e.g. 4mpps,5mpps)
-  --out FILE              results JSON (default bench/results/trex.json; the chart goes next to it as .svg)`;
+  --out FILE              results JSON (default bench/results/trex.json, or trex-simulated.json with --simulate; the chart goes next to it as .svg)`;
 
 /** "10mpps", "2.5Mpps", "500kpps", "2e6", "2000000pps" -> packets/s. */
 export function parseRate(s: string): number {

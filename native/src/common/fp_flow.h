@@ -44,6 +44,7 @@ struct fp_flow_key {
 	uint8_t pad1[3];     /* 60: in 15, with l4: rte_acl reads groups of 4 */
 	uint8_t l4;          /* 63: FP_FLOW_L4_* bits (the low byte of input 15) */
 } __rte_aligned(64);
+_Static_assert(sizeof(struct fp_flow_key) == 64, "the flow key is one cache line, rte_acl's input");
 
 /* struct fp_flow_key.l4: what the frame's IP header says about L4. */
 #define FP_FLOW_L4_FRAG 0x01    /* a fragment (first or later) */

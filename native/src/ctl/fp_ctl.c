@@ -208,6 +208,7 @@ fp_teardown(void)
 static int
 fp_cmd_stop(void *arg, char *err)
 {
+	FP_CTL_ONLY();
 	(void)arg;
 	(void)err;
 	fp_port_remove_all();
@@ -384,6 +385,7 @@ fp_stop(char *err)
 static int
 fp_cmd_info(void *arg, char *err)
 {
+	FP_CTL_ONLY();
 	struct fp_info *info = arg;
 
 	(void)err;
@@ -405,6 +407,7 @@ fp_get_info(struct fp_info *info, char *err)
 static int
 fp_cmd_forwarding(void *arg, char *err)
 {
+	FP_CTL_ONLY();
 	uint8_t old = fp_c.forwarding;
 	int rc;
 

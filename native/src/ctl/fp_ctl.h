@@ -12,6 +12,10 @@
 #include <stdarg.h>
 #include <stdint.h>
 
+#include <rte_branch_prediction.h>
+#include <rte_debug.h>
+#include <rte_lcore.h>
+
 #include "../common/fp_err.h"
 #include "../common/fp_flow.h"
 #include "../common/fp_globals.h"
@@ -66,6 +70,15 @@ struct fp_ctl {
 };
 
 extern struct fp_ctl fp_c;
+
+/* First line of what only fp-ctl may run (it is EAL's main lcore): commands,
+ * publication, flow tables, aging. A call from another thread is our bug
+ * and must not go unnoticed. */
+#define FP_CTL_ONLY()                                                                     \
+	do {                                                                              \
+		if (unlikely(rte_lcore_id() != rte_get_main_lcore()))                      \
+			rte_panic("%s called off fp-ctl (lcore %u)\n", __func__, rte_lcore_id()); \
+	} while (0)
 
 /* Run fn(arg, err) on fp-ctl and wait for its return value.
  * @pre not called on fp-ctl or a worker. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Ports backed by an ethdev vdev (net_memif for TRex and memif CNFs, later
- * net_tap for the kernel exception path). Commands run on fp-ctl; the link
+ * Ports backed by an ethdev vdev: the kernel exception path's net_tap, or
+ * virtio_user on /dev/vhost-net (memif ports are fastpath's own server,
+ * fp_memif.c, not DPDK's net_memif). Commands run on fp-ctl; the link
  * state callback runs on EAL's interrupt thread and only records the link
  * and queues an event. Workers need no grace period on link down: an
  * ethdev's rx/tx bursts stay valid until the port is stopped, which happens

@@ -190,6 +190,7 @@ static int
 fp_flow_install(uint16_t net, struct fp_flow_rule *conf, uint32_t n, uint8_t miss_drop,
 		char *err)
 {
+	FP_CTL_ONLY();
 	struct fp_flow_table *old = fp_c.flows[net], *t = NULL;
 	int rc;
 
@@ -227,6 +228,7 @@ fp_flow_install(uint16_t net, struct fp_flow_rule *conf, uint32_t n, uint8_t mis
 int
 fp_cmd_flow_table_set(void *arg, char *err)
 {
+	FP_CTL_ONLY();
 	const struct fp_flow_table_conf *c = arg;
 	struct fp_network *n = fp_network_find(c->network);
 	struct fp_flow_rule *conf;
@@ -279,13 +281,6 @@ fp_flow_port_changed(uint16_t net, const char *name, char *err)
 	return fp_flow_install(net, conf, t->n_rules, t->miss_drop, err);
 }
 
-void
-fp_flow_forget_network(uint16_t net)
-{
-	fp_flow_table_free(fp_c.flows[net]);
-	fp_c.flows[net] = NULL;
-}
-
 struct fp_flow_stats_arg {
 	const char *network;
 	struct fp_flow_stats *out;
@@ -294,6 +289,7 @@ struct fp_flow_stats_arg {
 int
 fp_cmd_flow_stats(void *arg, char *err)
 {
+	FP_CTL_ONLY();
 	struct fp_flow_stats_arg *a = arg;
 	struct fp_network *n = fp_network_find(a->network);
 	const struct fp_flow_table *t;

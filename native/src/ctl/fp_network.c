@@ -128,6 +128,7 @@ fp_network_recount(void)
 void
 fp_network_age_all(void)
 {
+	FP_CTL_ONLY();
 	uint64_t now = rte_get_tsc_cycles() >> FP_TICK_SHIFT;
 
 	for (unsigned i = 0; i < FP_MAX_NETS; i++)
@@ -139,6 +140,7 @@ fp_network_age_all(void)
 int
 fp_cmd_network_create(void *arg, char *err)
 {
+	FP_CTL_ONLY();
 	const struct fp_network_conf *c = arg;
 	struct rte_hash_parameters hp = { 0 };
 	char hname[RTE_HASH_NAMESIZE];
@@ -215,6 +217,7 @@ fp_network_destroy(struct fp_network *n, char *err)
 int
 fp_cmd_network_delete(void *arg, char *err)
 {
+	FP_CTL_ONLY();
 	const char *name = arg;
 	struct fp_network *n = fp_network_find(name);
 	unsigned users = 0;

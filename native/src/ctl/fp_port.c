@@ -110,6 +110,7 @@ fp_port_flows_refresh(const struct fp_port *p)
 int
 fp_cmd_port_add(void *arg, char *err)
 {
+	FP_CTL_ONLY();
 	const struct fp_port_conf *c = arg;
 	struct fp_network *net;
 	struct fp_port *p;
@@ -257,6 +258,7 @@ fp_port_destroy(struct fp_port *p, char *err)
 int
 fp_cmd_port_remove(void *arg, char *err)
 {
+	FP_CTL_ONLY();
 	const char *name = arg;
 	struct fp_port *p = fp_port_find(name);
 

@@ -29,6 +29,7 @@ struct fp_punt_set_arg {
 static int
 fp_cmd_punt_set(void *arg, char *err)
 {
+	FP_CTL_ONLY();
 	const struct fp_punt_set_arg *a = arg;
 	struct fp_network *n = fp_network_find(a->network);
 	unsigned w = fp_dp.n_workers ? fp_dp.n_workers : 1;
@@ -59,6 +60,7 @@ struct fp_punt_stats_arg {
 static int
 fp_cmd_punt_stats(void *arg, char *err)
 {
+	FP_CTL_ONLY();
 	struct fp_punt_stats_arg *a = arg;
 	struct fp_network *n = fp_network_find(a->network);
 

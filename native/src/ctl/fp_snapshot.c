@@ -82,6 +82,7 @@ fp_snapshot_build(struct fp_snapshot *s)
 int
 fp_snapshot_publish(char *err)
 {
+	FP_CTL_ONLY();
 	struct fp_snapshot *s, *old;
 
 	s = rte_zmalloc("fp_snap", sizeof(*s), RTE_CACHE_LINE_SIZE);

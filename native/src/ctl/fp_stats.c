@@ -40,6 +40,7 @@ fp_worker_counter_name(unsigned i)
 int
 fp_cmd_stats(void *arg, char *err)
 {
+	FP_CTL_ONLY();
 	struct fp_stats *st = arg;
 	unsigned n = 0;
 
