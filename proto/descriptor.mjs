@@ -7,14 +7,15 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const PROTO_FILES = ['fastpath/v1/network.proto', 'fastpath/v1/port.proto', 'fastpath/v1/system.proto', 'fastpath/v1/hugepages.proto', 'fastpath/v1/flow.proto'];
+export const PROTO_FILES = ['fastpath/v1/network.proto', 'fastpath/v1/port.proto', 'fastpath/v1/system.proto', 'fastpath/v1/hugepages.proto', 'fastpath/v1/flow.proto', 'google/rpc/status.proto'];
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** The descriptor as protobufjs (with its .proto parser) reads the files. */
 export function descriptor() {
   const protobuf = createRequire(import.meta.url)('protobufjs');
   const root = new protobuf.Root();
-  root.resolvePath = (_origin, target) => join(here, target);
+  // google/protobuf/* come with protobufjs.
+  root.resolvePath = (_origin, target) => (target.startsWith('google/protobuf/') ? target : join(here, target));
   root.loadSync(PROTO_FILES, { keepCase: false });
   return root.toJSON();
 }

@@ -5,6 +5,7 @@
 import * as grpc from '@grpc/grpc-js';
 
 import { ApiError, fromDataplane, type ErrorKind } from '../core/errors.js';
+import { DETAILS_KEY, encodeDetails } from './error-info.js';
 
 const STATUS: Record<ErrorKind, grpc.status> = {
   INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
@@ -48,7 +49,12 @@ export class Adapter {
 
   toStatus(method: string, e: unknown): Partial<grpc.StatusObject> {
     const err = fromDataplane(e);
-    if (err instanceof ApiError) return { code: STATUS[err.kind], details: err.message };
+    if (err instanceof ApiError) {
+      const code = STATUS[err.kind];
+      const metadata = new grpc.Metadata();
+      metadata.set(DETAILS_KEY, encodeDetails(code, err.message, err.reasonCode));
+      return { code, details: err.message, metadata };
+    }
     this.log.error({ method, err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, 'unexpected error in handler');
     return { code: grpc.status.INTERNAL, details: 'internal error; see the fastpathd log' };
   }

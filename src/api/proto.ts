@@ -58,11 +58,20 @@ function serviceDefinition(svc: Protobuf.Service): grpc.ServiceDefinition {
 }
 
 let cached: FastpathProto | undefined;
+let root: Protobuf.Root | undefined;
+
+const protobufLight = (): typeof Protobuf => createRequire(import.meta.url)('protobufjs/dist/light/protobuf.min.js') as typeof Protobuf;
+
+/** Every message of the descriptor (fastpath.v1 and google.rpc). */
+export function protoRoot(): Protobuf.Root {
+  root ??= protobufLight().Root.fromJSON(JSON.parse(readFileSync(DESCRIPTOR, 'utf8')) as Protobuf.INamespace);
+  return root;
+}
 
 export function loadFastpathProto(): FastpathProto {
   if (!cached) {
-    const protobuf = createRequire(import.meta.url)('protobufjs/dist/light/protobuf.min.js') as typeof Protobuf;
-    const root = protobuf.Root.fromJSON(JSON.parse(readFileSync(DESCRIPTOR, 'utf8')) as Protobuf.INamespace);
+    const protobuf = protobufLight();
+    const root = protoRoot();
     const pkg = root.lookup('fastpath.v1') as Protobuf.Namespace;
     const def: Record<string, grpc.ServiceDefinition> = {};
     for (const o of pkg.nestedArray) {

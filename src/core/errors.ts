@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Typed errors of the orchestrator. The API adapter maps each kind to one
 // gRPC status; anything else becomes INTERNAL with a generic message.
-import { DataplaneError } from '../dataplane/index.js';
+import { DataplaneError } from '../dataplane/errors.js';
 
 export type ErrorKind =
   | 'INVALID_ARGUMENT'
@@ -11,20 +11,29 @@ export type ErrorKind =
   | 'FAILED_PRECONDITION'
   | 'UNAVAILABLE';
 
+/**
+ * Machine-readable reasons (google.rpc.ErrorInfo.reason) beyond the status
+ * itself: what a client may branch on. Without one, the reason is the kind.
+ */
+export type ErrorReason = 'NETWORK_NOT_FOUND' | 'PORT_NOT_FOUND' | 'NETWORK_IN_USE';
+
 export class ApiError extends Error {
   readonly kind: ErrorKind;
-  constructor(kind: ErrorKind, message: string) {
+  /** google.rpc.ErrorInfo.reason: the kind unless something more precise. */
+  readonly reasonCode: string;
+  constructor(kind: ErrorKind, message: string, reason?: ErrorReason) {
     super(message);
     this.name = 'ApiError';
     this.kind = kind;
+    this.reasonCode = reason ?? kind;
   }
 }
 
 export const invalid = (m: string): ApiError => new ApiError('INVALID_ARGUMENT', m);
-export const notFound = (m: string): ApiError => new ApiError('NOT_FOUND', m);
+export const notFound = (m: string, reason?: ErrorReason): ApiError => new ApiError('NOT_FOUND', m, reason);
 export const exists = (m: string): ApiError => new ApiError('ALREADY_EXISTS', m);
 export const exhausted = (m: string): ApiError => new ApiError('RESOURCE_EXHAUSTED', m);
-export const precondition = (m: string): ApiError => new ApiError('FAILED_PRECONDITION', m);
+export const precondition = (m: string, reason?: ErrorReason): ApiError => new ApiError('FAILED_PRECONDITION', m, reason);
 
 const BY_ERRNO: Record<string, ErrorKind> = {
   EINVAL: 'INVALID_ARGUMENT',

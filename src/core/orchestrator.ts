@@ -188,7 +188,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
 
   getNetwork(name: string): NetworkRecord & { portCount: number } {
     const n = this.keeper.state.networks.find((x) => x.name === validateName('network', name));
-    if (!n) throw notFound(`no network named ${name}`);
+    if (!n) throw notFound(`no network named ${name}`, 'NETWORK_NOT_FOUND');
     return { ...n, portCount: this.keeper.state.ports.filter((p) => p.network === n.name).length };
   }
 
@@ -201,11 +201,11 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       const n = this.keeper.state.networks.find((x) => x.name === validateName('network', name));
       if (!n) {
         if (allowMissing) return;
-        throw notFound(`no network named ${name}`);
+        throw notFound(`no network named ${name}`, 'NETWORK_NOT_FOUND');
       }
       const users = this.keeper.state.ports.filter((p) => p.network === name).map((p) => p.name);
       if (users.length > 0) {
-        throw precondition(`network ${name} still has ${users.length} port(s): ${users.slice(0, 5).join(', ')}${users.length > 5 ? ', …' : ''}; delete them first`);
+        throw precondition(`network ${name} still has ${users.length} port(s): ${users.slice(0, 5).join(', ')}${users.length > 5 ? ', …' : ''}; delete them first`, 'NETWORK_IN_USE');
       }
       // Its kernel interface first: the data plane counts it as a port.
       // (Absent after a failed replay: then there is nothing to remove.)
@@ -259,7 +259,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
         if (same) return { port: this.view(have), created: false };
         throw exists(`port ${name} already exists with a different spec`);
       }
-      if (!net) throw notFound(`no network named ${network}`);
+      if (!net) throw notFound(`no network named ${network}`, 'NETWORK_NOT_FOUND');
       if (this.keeper.state.ports.length >= this.limits.maxPorts) throw exhausted(`port limit reached (${this.limits.maxPorts})`);
       const used = this.usedMacs();
       if (mac !== undefined && used.has(mac)) {
@@ -277,7 +277,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
 
   getPort(name: string): PortView {
     const p = this.keeper.state.ports.find((x) => x.name === validateName('port', name));
-    if (!p) throw notFound(`no port named ${name}`);
+    if (!p) throw notFound(`no port named ${name}`, 'PORT_NOT_FOUND');
     return this.view(p);
   }
 
@@ -293,7 +293,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       const p = this.keeper.state.ports.find((x) => x.name === validateName('port', name));
       if (!p) {
         if (allowMissing) return;
-        throw notFound(`no port named ${name}`);
+        throw notFound(`no port named ${name}`, 'PORT_NOT_FOUND');
       }
       // A port that failed to come back at replay is not in the data plane.
       if (this.dp.port(name)) await this.dp.removePort(name);

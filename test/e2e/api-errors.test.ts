@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { toProtoSpec } from '../../src/api/flow-service.js';
+import { reasonOf } from '../../src/api/error-info.js';
+import { toProtoSpec } from '../../src/api/flow-convert.js';
 import { parseFlow } from '../../src/core/flows/flow-text.js';
 
 import { Daemon, type DaemonPaths } from '../helpers/daemon.js';
@@ -94,6 +95,17 @@ describe('API errors', () => {
     expect(net.created).toBe(false);
     await c().unary(c().ports, c().ports.DeletePort, { name: 'ghost', allowMissing: true });
     await c().unary(c().networks, c().networks.DeleteNetwork, { name: 'ghost', allowMissing: true });
+  });
+
+  it('says why in a machine-readable reason (google.rpc.ErrorInfo in the status details)', async () => {
+    const why = async (p: Promise<unknown>): Promise<[number | undefined, string | undefined]> => {
+      const e = await p.then(() => undefined, (x: unknown) => x as grpc.ServiceError);
+      return [e?.code, reasonOf(e)];
+    };
+    expect(await why(port({ name: 'rz', network: 'nosuch' }))).toEqual([S.NOT_FOUND, 'NETWORK_NOT_FOUND']);
+    expect(await why(c().unary(c().ports, c().ports.GetPort, { name: 'nosuch' }))).toEqual([S.NOT_FOUND, 'PORT_NOT_FOUND']);
+    expect(await why(c().unary(c().networks, c().networks.DeleteNetwork, { name: 'net' }))).toEqual([S.FAILED_PRECONDITION, 'NETWORK_IN_USE']);
+    expect(await why(port({ name: 'bad/name' }))).toEqual([S.INVALID_ARGUMENT, 'INVALID_ARGUMENT']);
   });
 
   it('refuses ports past the configured limit with RESOURCE_EXHAUSTED', async () => {

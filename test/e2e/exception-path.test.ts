@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { toProtoSpec } from '../../src/api/flow-service.js';
+import { toProtoSpec } from '../../src/api/flow-convert.js';
 import type { Network__Output } from '../../src/api/gen/fastpath/v1/Network.js';
 import type { Port__Output } from '../../src/api/gen/fastpath/v1/Port.js';
 import { TestpmdContainer } from '../../src/cnf/testpmd.js';

@@ -5,7 +5,7 @@
 // after a restart.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { toProtoSpec } from '../../src/api/flow-service.js';
+import { toProtoSpec } from '../../src/api/flow-convert.js';
 import type { FlowSpec as ProtoFlowSpec } from '../../src/api/gen/fastpath/v1/FlowSpec.js';
 import type { Port__Output } from '../../src/api/gen/fastpath/v1/Port.js';
 import { TestpmdContainer } from '../../src/cnf/testpmd.js';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Port__Output } from '../../src/api/gen/fastpath/v1/Port.js';
 import { formatFlow, parseFlow } from '../../src/core/flows/flow-text.js';
-import { toProtoSpec } from '../../src/api/flow-service.js';
+import { toProtoSpec } from '../../src/api/flow-convert.js';
 import { Daemon } from '../helpers/daemon.js';
 import { frame, markerOf, type FrameSpec } from '../helpers/frames.js';
 import { pcapRound, portCounters } from '../helpers/pcap-cnf.js';

@@ -16,7 +16,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Port__Output } from '../../src/api/gen/fastpath/v1/Port.js';
-import { toProtoSpec } from '../../src/api/flow-service.js';
+import { toProtoSpec } from '../../src/api/flow-convert.js';
 import { parseFlow } from '../../src/core/flows/flow-text.js';
 import { Daemon } from '../helpers/daemon.js';
 import { frame, markerOf, type FrameSpec, type IpSpec } from '../helpers/frames.js';

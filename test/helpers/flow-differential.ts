@@ -7,7 +7,7 @@
 // went and its exact bytes there, or why it was dropped, and every rule's
 // counter.
 import type { Port__Output } from '../../src/api/gen/fastpath/v1/Port.js';
-import { toProtoSpec } from '../../src/api/flow-service.js';
+import { toProtoSpec } from '../../src/api/flow-convert.js';
 import { formatFlow } from '../../src/core/flows/flow-text.js';
 import type { FlowSpec } from '../../src/core/flows/flow-spec.js';
 import type { Daemon } from './daemon.js';

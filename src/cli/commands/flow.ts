@@ -4,7 +4,7 @@
 // is sent.
 import { readFile } from 'node:fs/promises';
 
-import { toProtoSpec } from '../../api/flow-service.js';
+import { toProtoSpec } from '../../api/flow-convert.js';
 import type { Flow__Output } from '../../api/gen/fastpath/v1/Flow.js';
 import { matchKey, type FlowSpec } from '../../core/flows/flow-spec.js';
 import { FlowParseError, parseFlow } from '../../core/flows/flow-text.js';

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // fpctl port add | del | list | show.
-import * as grpc from '@grpc/grpc-js';
-
+import { reasonOf } from '../../api/error-info.js';
 import type { CreatePortRequest } from '../../api/gen/fastpath/v1/CreatePortRequest.js';
 import { RANGES, type Range } from '../../dataplane/limits.js';
 import { choiceOption, intOption, modeOption } from '../args.js';
@@ -72,10 +71,7 @@ export const portAdd: CommandSpec = {
     const c = ctx.client;
     const req = portRequest(name!, opts);
     const res = await c.unary(c.ports, c.ports.CreatePort, req).catch((e: unknown) => {
-      const err = e as Partial<grpc.ServiceError>;
-      if (err.code === grpc.status.NOT_FOUND && /no network named/.test(err.details ?? '')) {
-        throw withHint(e, `create it first: fpctl network add ${req.port?.network}`);
-      }
+      if (reasonOf(e) === 'NETWORK_NOT_FOUND') throw withHint(e, `create it first: fpctl network add ${req.port?.network}`);
       throw e;
     });
     if (ctx.json) return ctx.printJson(res);

@@ -176,7 +176,7 @@ export class FlowManager {
   // ---- internals ----
 
   private requireNetwork(network: string): void {
-    if (!this.keeper.state.networks.some((n) => n.name === network)) throw notFound(`no network named ${network}`);
+    if (!this.keeper.state.networks.some((n) => n.name === network)) throw notFound(`no network named ${network}`, 'NETWORK_NOT_FOUND');
   }
 
   private flowsOf(network: string, s: DesiredState = this.keeper.state): FlowRecord[] {
@@ -192,7 +192,7 @@ export class FlowManager {
     const spec = normaliseFlowSpec(input);
     for (const name of portsOf(spec)) {
       const p = this.keeper.state.ports.find((x) => x.name === name);
-      if (!p) throw notFound(`no port named ${name}`);
+      if (!p) throw notFound(`no port named ${name}`, 'PORT_NOT_FOUND');
       if (p.network !== network) throw invalid(`port ${name} is in network ${p.network}, not ${network}`);
     }
     if (spec.actions.some((a) => a.type === 'punt') && !this.hasKernelInterface(network)) {
