@@ -20,10 +20,6 @@ export interface AdapterLogger {
   error(obj: object, msg: string): void;
 }
 
-export interface CallObserver {
-  /** Called once per finished call with its status code. */
-  (method: string, code: grpc.status, seconds: number): void;
-}
 
 /** A watcher this many events behind is dropped (memory per watcher stays bounded). */
 export const DEFAULT_STREAM_BACKLOG = 1024;
@@ -36,7 +32,6 @@ export class Adapter {
 
   constructor(
     private readonly log: AdapterLogger,
-    private readonly observe?: CallObserver,
     /** Messages a stream may have queued for a client that does not read. */
     private readonly streamBacklog = DEFAULT_STREAM_BACKLOG,
   ) {}
@@ -61,11 +56,9 @@ export class Adapter {
 
   unary<Req, Res>(method: string, handler: (req: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
-      const t0 = process.hrtime.bigint();
-      const done = (code: grpc.status): void => this.observe?.(method, code, Number(process.hrtime.bigint() - t0) / 1e9);
       handler(call.request).then(
-        (res) => { done(grpc.status.OK); callback(null, res); },
-        (e: unknown) => { const st = this.toStatus(method, e); done(st.code ?? grpc.status.INTERNAL); callback(st); },
+        (res) => callback(null, res),
+        (e: unknown) => callback(this.toStatus(method, e)),
       );
     };
   }
@@ -79,16 +72,14 @@ export class Adapter {
     start: (req: Req, write: (res: Res) => void) => Promise<() => void>,
   ): grpc.handleServerStreamingCall<Req, Res> {
     return (call) => {
-      const t0 = process.hrtime.bigint();
       let stop: (() => void) | undefined;
       let ended = false;
-      const end = (code = grpc.status.OK): void => {
+      const end = (): void => {
         if (ended) return;
         ended = true;
         clearTimeout(check);
         this.streams.delete(call as grpc.ServerWritableStream<unknown, unknown>);
         stop?.();
-        this.observe?.(method, code, Number(process.hrtime.bigint() - t0) / 1e9);
       };
       call.on('cancelled', () => end());
       call.on('close', () => end());
@@ -103,7 +94,7 @@ export class Adapter {
       const drop = (): void => {
         if (ended) return;
         const details = `${method}: the client fell ${call.writableLength} messages behind; stream dropped (resubscribe and read faster)`;
-        end(grpc.status.RESOURCE_EXHAUSTED);
+        end();
         call.emit('error', { code: grpc.status.RESOURCE_EXHAUSTED, details });
       };
       const write = (res: Res): void => {
@@ -132,9 +123,7 @@ export class Adapter {
         },
         (e: unknown) => {
           ended = true;
-          const st = this.toStatus(method, e);
-          this.observe?.(method, st.code ?? grpc.status.INTERNAL, Number(process.hrtime.bigint() - t0) / 1e9);
-          call.emit('error', st);
+          call.emit('error', this.toStatus(method, e));
         },
       );
     };

@@ -12,7 +12,8 @@ import type { HugepageManager } from '../core/hugepages/manager.js';
 import type { FlowManager } from '../core/flows/flow-manager.js';
 import type { Orchestrator } from '../core/orchestrator.js';
 import { hugepageService } from './hugepage-service.js';
-import { Adapter, type AdapterLogger, type CallObserver } from './adapter.js';
+import { Adapter, type AdapterLogger } from './adapter.js';
+import { metricsInterceptor, type CallObserver } from './call-metrics.js';
 import { flowService } from './flow-service.js';
 import { networkService } from './network-service.js';
 import { portService } from './port-service.js';
@@ -28,7 +29,7 @@ export interface ApiServerOptions {
 }
 
 export class ApiServer {
-  readonly server = new grpc.Server();
+  readonly server: grpc.Server;
   readonly health = new HealthImplementation({ '': 'NOT_SERVING' });
   private readonly sampler: LcoreSampler;
   private readonly adapter: Adapter;
@@ -39,7 +40,8 @@ export class ApiServer {
     observe?: CallObserver, streamBacklog?: number,
   ) {
     const proto = loadFastpathProto();
-    const a = new Adapter(log, observe, streamBacklog);
+    this.server = new grpc.Server({ interceptors: observe ? [metricsInterceptor(observe)] : [] });
+    const a = new Adapter(log, streamBacklog);
     this.adapter = a;
     this.sampler = new LcoreSampler(dp);
     this.server.addService(proto.fastpath.v1.NetworkService.service, networkService(orch, a));

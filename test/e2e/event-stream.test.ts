@@ -104,6 +104,9 @@ describe('event streams under an event flood', () => {
     expect(got.bytes).toBeLessThan(8 * BACKLOG * 64 + 256);
     expect(got.bytes).toBeLessThan(fastEvents * 20);
 
+    // The metrics interceptor saw how it ended.
+    const metrics = await (await fetch(d.metricsUrl!)).text();
+    expect(metrics).toMatch(/fastpath_grpc_requests_total\{method="WatchPortEvents",code="8"\} 1/);
     expect(fastError).toBeUndefined();
     const info = await d.client.unary(d.client.system, d.client.system.GetSystemInfo, {});
     expect(info.version).not.toBe('');
