@@ -27,7 +27,8 @@ import { CONTROL_USAGE, parseControlArgs, type ControlOptions } from './lib/cont
 import { cpuModel, describeMachine, machineLine } from './lib/machine.js';
 import { innermostWithArg, otherDpdkProcesses, pidsWithArg, procMemory, type ProcMemory } from './lib/proc.js';
 import { percentile, round, table } from './lib/summary.js';
-import { removeEalRuntimeDir, sleep } from './lib/util.js';
+import { sleep } from '../test/harness/wait.js';
+import { removeEalRuntimeDir } from './lib/util.js';
 
 const RESULTS = join(dirname(fileURLToPath(import.meta.url)), 'results', 'control-plane.json');
 const NETWORK = 'cpbench';

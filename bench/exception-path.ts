@@ -17,14 +17,15 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { toProtoSpec } from '../src/api/flow-service.js';
-import type { TestpmdContainer } from '../src/cnf/testpmd.js';
+import { toProtoSpec } from '../src/api/flow-convert.js';
+import type { TestpmdContainer } from '../test/harness/cnf/testpmd.js';
 import { parseFlow } from '../src/core/flows/flow-text.js';
 import { Daemon } from '../test/helpers/daemon.js';
 import { until } from '../test/helpers/fixture.js';
 import { GUEST_MACS, guestRxPackets, startGuest } from './lib/guest.js';
 import { cpuModel, describeMachine, machineLine } from './lib/machine.js';
 import { round, spread, table, type Spread } from './lib/summary.js';
+import { sleep } from '../test/harness/wait.js';
 
 const RESULTS = join(dirname(fileURLToPath(import.meta.url)), 'results', 'exception-path.json');
 const NS = 'fpbench-kp';
@@ -40,7 +41,6 @@ function sh(args: string[]): void {
   execFileSync(args[0]!, args.slice(1), { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
   const seconds = Number(arg('seconds', '5'));

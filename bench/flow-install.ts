@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
-import { toProtoSpec } from '../src/api/flow-service.js';
+import { toProtoSpec } from '../src/api/flow-convert.js';
 import { parseFlow } from '../src/core/flows/flow-text.js';
 import { Daemon } from '../test/helpers/daemon.js';
 import { loopFlowTexts } from './lib/flow-rules.js';

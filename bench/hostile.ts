@@ -16,16 +16,16 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import type { Port__Output } from '../src/api/gen/fastpath/v1/Port.js';
-import { TestpmdContainer } from '../src/cnf/testpmd.js';
+import { TestpmdContainer } from '../test/harness/cnf/testpmd.js';
 import { Daemon } from '../test/helpers/daemon.js';
 import { until } from '../test/helpers/fixture.js';
 import { fdCount, maxDuring, rssMb, runHostile } from '../test/helpers/hostile.js';
 import { truncateHugepageFiles, truncateMemfds, watchGaps } from '../test/helpers/tenant.js';
 import { cpuModel, describeMachine, machineLine } from './lib/machine.js';
 import { round, spread, table, type Spread } from './lib/summary.js';
+import { sleep } from '../test/harness/wait.js';
 
 const RESULTS = join(dirname(fileURLToPath(import.meta.url)), 'results', 'hostile.json');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -14,7 +14,8 @@ import type { Cleanup } from './cleanup.js';
 import type { FromHost, HostConfig, ToHost } from './fastpath-ipc.js';
 import type { SocketDir } from './guest.js';
 import type { SwitchSample, SwitchUnderTest } from './switch.js';
-import { removeEalRuntimeDir, until } from './util.js';
+import { until } from '../../test/harness/wait.js';
+import { removeEalRuntimeDir } from './util.js';
 
 export const SWITCH_MAIN_CPU = 0;
 export const SWITCH_WORKER_CPU = 1;

@@ -4,7 +4,7 @@
 // source = port 1's MAC and destination = port 0's MAC (and the other way
 // round), so both legs carry real addresses the switch learns, and the
 // frames injected by `start tx_first` circulate forever.
-import { TestpmdContainer } from '../../src/cnf/testpmd.js';
+import { TestpmdContainer } from '../../test/harness/cnf/testpmd.js';
 import type { RingLayout } from './args.js';
 import { removeEalRuntimeDir } from './util.js';
 

@@ -16,7 +16,8 @@ import type { Cleanup } from './cleanup.js';
 import { SWITCH_MAIN_CPU, SWITCH_MEMORY_MB, SWITCH_WORKER_CPU } from './fastpath.js';
 import type { SocketDir } from './guest.js';
 import type { SwitchSample, SwitchUnderTest } from './switch.js';
-import { removeEalRuntimeDir, until } from './util.js';
+import { until } from '../../test/harness/wait.js';
+import { removeEalRuntimeDir } from './util.js';
 
 export const OVS_VSWITCHD_DPDK = '/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk';
 const OVS_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';

@@ -3,6 +3,8 @@
 // trial on a shared 2-CPU VM must not decide the result), min/max show the
 // spread.
 
+import { renderRows } from '../../src/cli/table.js';
+
 export interface Spread {
   min: number;
   median: number;
@@ -29,12 +31,8 @@ export function round(x: number, digits: number): number {
   return Math.round(x * f) / f;
 }
 
-/** Plain-text table: first column left-aligned, the others right-aligned. */
+/** Plain-text table: first column left-aligned, the others right-aligned, a rule under the header. */
 export function table(header: string[], rows: string[][]): string {
-  const all = [header, ...rows];
-  const width = header.map((_, c) => Math.max(...all.map((r) => (r[c] ?? '').length)));
-  const line = (r: string[]): string =>
-    r.map((cell, c) => (c === 0 ? cell.padEnd(width[c]!) : cell.padStart(width[c]!))).join('  ').trimEnd();
-  const rule = width.map((w) => '-'.repeat(w)).join('  ');
-  return [line(header), rule, ...rows.map(line)].join('\n');
+  const width = header.map((_, c) => Math.max(...[header, ...rows].map((r) => (r[c] ?? '').length)));
+  return renderRows([header, width.map((w) => '-'.repeat(w)), ...rows], header.map((_, c) => (c === 0 ? 'left' : 'right')));
 }

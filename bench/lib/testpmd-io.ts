@@ -7,12 +7,13 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { TestpmdProcess } from '../../src/cnf/testpmd.js';
+import { TestpmdProcess } from '../../test/harness/cnf/testpmd.js';
 import type { Cleanup } from './cleanup.js';
 import { SWITCH_MAIN_CPU, SWITCH_MBUFS, SWITCH_MEMORY_MB, SWITCH_WORKER_CPU } from './fastpath.js';
 import type { SocketDir } from './guest.js';
 import type { SwitchSample, SwitchUnderTest } from './switch.js';
-import { removeEalRuntimeDir, until } from './util.js';
+import { until } from '../../test/harness/wait.js';
+import { removeEalRuntimeDir } from './util.js';
 
 export interface FwdStats {
   busyCycles: number;

@@ -7,7 +7,7 @@ import type { LoopOptions } from './args.js';
 import type { Cleanup } from './cleanup.js';
 import { guestLeftovers, guestRxPackets, startGuest, type GuestTraffic } from './guest.js';
 import type { SwitchSample, SwitchUnderTest } from './switch.js';
-import { sleep, until } from './util.js';
+import { sleep, until } from '../../test/harness/wait.js';
 
 export interface SecondSample {
   cyclesPerPacket: number;

@@ -7,8 +7,8 @@
 import type { PortStats, TrexClient } from './client.js';
 import type { RunTrial, TrialOutcome } from './search.js';
 import { profileStreams, type PortAddresses, type ProfileName } from './streams.js';
+import { sleep } from '../../test/harness/wait.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const STOP_GRACE_MS = 5000;
 
 /** Each port's own MAC and its peer's, as TRex has them from trex_cfg.yaml's port_info. */

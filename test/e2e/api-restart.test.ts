@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Port__Output } from '../../src/api/gen/fastpath/v1/Port.js';
-import { TestpmdContainer } from '../../src/cnf/testpmd.js';
+import { TestpmdContainer } from '../harness/cnf/testpmd.js';
 import { Daemon } from '../helpers/daemon.js';
 import { until } from '../helpers/fixture.js';
 

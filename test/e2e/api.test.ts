@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Port__Output } from '../../src/api/gen/fastpath/v1/Port.js';
 import type { PortEvent__Output } from '../../src/api/gen/fastpath/v1/PortEvent.js';
-import { TestpmdContainer } from '../../src/cnf/testpmd.js';
+import { TestpmdContainer } from '../harness/cnf/testpmd.js';
 import { Daemon } from '../helpers/daemon.js';
 import { AUTO_PATH_RE } from '../helpers/exception-path.js';
 import { until } from '../helpers/fixture.js';

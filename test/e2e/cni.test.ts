@@ -10,7 +10,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { PodmanCnf } from '../../src/cnf/podman.js';
+import { PodmanCnf } from '../harness/cnf/podman.js';
 import { portName } from '../../src/cni/naming.js';
 import { runCni, useCniPolicy, type CniCall } from '../helpers/cni.js';
 import { Daemon } from '../helpers/daemon.js';

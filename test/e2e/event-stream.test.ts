@@ -11,7 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Port__Output } from '../../src/api/gen/fastpath/v1/Port.js';
-import { TestpmdContainer } from '../../src/cnf/testpmd.js';
+import { TestpmdContainer } from '../harness/cnf/testpmd.js';
 import { Daemon } from '../helpers/daemon.js';
 import { until } from '../helpers/fixture.js';
 import { runHostile } from '../helpers/hostile.js';

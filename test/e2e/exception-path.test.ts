@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toProtoSpec } from '../../src/api/flow-convert.js';
 import type { Network__Output } from '../../src/api/gen/fastpath/v1/Network.js';
 import type { Port__Output } from '../../src/api/gen/fastpath/v1/Port.js';
-import { TestpmdContainer } from '../../src/cnf/testpmd.js';
+import { TestpmdContainer } from '../harness/cnf/testpmd.js';
 import { parseFlow } from '../../src/core/flows/flow-text.js';
 import { Daemon } from '../helpers/daemon.js';
 import { AUTO_KIND, AUTO_PATH_RE, HAS_VHOST_NET } from '../helpers/exception-path.js';

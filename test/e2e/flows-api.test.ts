@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toProtoSpec } from '../../src/api/flow-convert.js';
 import type { FlowSpec as ProtoFlowSpec } from '../../src/api/gen/fastpath/v1/FlowSpec.js';
 import type { Port__Output } from '../../src/api/gen/fastpath/v1/Port.js';
-import { TestpmdContainer } from '../../src/cnf/testpmd.js';
+import { TestpmdContainer } from '../harness/cnf/testpmd.js';
 import { parseFlow } from '../../src/core/flows/flow-text.js';
 import { loopFlowTexts } from '../../bench/lib/flow-rules.js';
 import { Daemon } from '../helpers/daemon.js';

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Dataplane } from '../../src/dataplane/index.js';
-import type { TestpmdContainer } from '../../src/cnf/testpmd.js';
+import type { TestpmdContainer } from '../harness/cnf/testpmd.js';
 import { expectNoMbufLeak, mac, portStats, startCnf, startDataplane, stopCnf, teardown, waitLink } from '../helpers/fixture.js';
 
 const TAG = 'fwd';
@@ -45,7 +45,7 @@ describe('L2 switching between testpmd containers', () => {
   });
 
   it('a container sees only its own socket and its own hugetlbfs', () => {
-    const sh = join(dirname(fileURLToPath(import.meta.url)), '../../src/cnf/container.sh');
+    const sh = join(dirname(fileURLToPath(import.meta.url)), '../harness/cnf/container.sh');
     const out = execFileSync('unshare', ['--mount', '--net', '--fork', '--', sh, 'sh', '-c',
       'ls -A /run/fastpath; echo ---; find /run -type s; echo ---; ls -A /dev/hugepages; grep " /dev/hugepages " /proc/mounts'], {
       env: { ...process.env, FP_PORT_DIR: dp.port('a')!.dir, FP_HUGE_MB: '16' },

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Dataplane, LinkEvent, PortSpec } from '../../src/dataplane/index.js';
-import type { TestpmdContainer, TestpmdOptions } from '../../src/cnf/testpmd.js';
+import type { TestpmdContainer, TestpmdOptions } from '../harness/cnf/testpmd.js';
 import {
   expectNoMbufLeak, mac, portStats, startCnf, startDataplane, stopCnf, teardown, until, waitLink,
 } from '../helpers/fixture.js';

@@ -12,7 +12,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Reservation__Output } from '../../src/api/gen/fastpath/v1/Reservation.js';
-import { TestpmdContainer } from '../../src/cnf/testpmd.js';
+import { TestpmdContainer } from '../harness/cnf/testpmd.js';
 import { readPool } from '../../src/core/hugepages/pool.js';
 import { Daemon, type DaemonPaths } from '../helpers/daemon.js';
 
@@ -20,7 +20,7 @@ let d: Daemon;
 let paths: DaemonPaths;
 let hugeRoot: string;
 const cnfs: TestpmdContainer[] = [];
-const CONTAINER_SH = join(dirname(fileURLToPath(import.meta.url)), '../../src/cnf/container.sh');
+const CONTAINER_SH = join(dirname(fileURLToPath(import.meta.url)), '../harness/cnf/container.sh');
 
 const sysfs = () => readPool(2048)!;
 const c = () => d.client;

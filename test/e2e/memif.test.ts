@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Dataplane } from '../../src/dataplane/index.js';
-import { TestpmdContainer } from '../../src/cnf/testpmd.js';
+import { TestpmdContainer } from '../harness/cnf/testpmd.js';
 import { expectNoMbufLeak, mac, portStats, startCnf, startDataplane, teardown, waitLink } from '../helpers/fixture.js';
 
 const TAG = 'memif';

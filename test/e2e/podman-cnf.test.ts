@@ -11,7 +11,7 @@ import type * as grpc from '@grpc/grpc-js';
 
 import type { Port__Output } from '../../src/api/gen/fastpath/v1/Port.js';
 import type { PortEvent__Output } from '../../src/api/gen/fastpath/v1/PortEvent.js';
-import { PodmanCnf } from '../../src/cnf/podman.js';
+import { PodmanCnf } from '../harness/cnf/podman.js';
 import { Daemon } from '../helpers/daemon.js';
 import { until } from '../helpers/fixture.js';
 import { exchange128BothWays, expectNoContainers, requirePodman } from '../helpers/podman.js';

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { PodmanCnf } from '../../src/cnf/podman.js';
+import { PodmanCnf } from '../harness/cnf/podman.js';
 import { portName } from '../../src/cni/naming.js';
 import { CNI_PLUGIN } from '../helpers/cni.js';
 import { Daemon } from '../helpers/daemon.js';

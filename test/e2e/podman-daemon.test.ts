@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { FastpathClient } from '../../src/api/client.js';
 import type { Port__Output } from '../../src/api/gen/fastpath/v1/Port.js';
-import { CNF_IMAGE, CNF_LABEL, PodmanCnf } from '../../src/cnf/podman.js';
+import { CNF_IMAGE, CNF_LABEL, PodmanCnf } from '../harness/cnf/podman.js';
 import { daemonPaths } from '../helpers/daemon.js';
 import { until } from '../helpers/fixture.js';
 import { DAEMON_IMAGE, exchange128BothWays, expectNoContainers, requirePodman } from '../helpers/podman.js';

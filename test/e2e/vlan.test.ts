@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Dataplane } from '../../src/dataplane/index.js';
-import type { TestpmdContainer } from '../../src/cnf/testpmd.js';
+import type { TestpmdContainer } from '../harness/cnf/testpmd.js';
 import { portStats, startCnf, startDataplane, teardown, until, waitLink } from '../helpers/fixture.js';
 
 const TAG = 'vlan';

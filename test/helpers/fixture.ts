@@ -2,12 +2,14 @@
 // Shared set-up for e2e tests: a real data plane on its own socket root and
 // EAL file prefix, testpmd containers attached to its ports, and the checks
 // every e2e file ends with (no mbuf leak, no stray process, no leftovers).
+export { bigintJson, until } from '../harness/wait.js';
+import { until } from '../harness/wait.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { Dataplane, type DataplaneConfig } from '../../src/dataplane/index.js';
-import { TestpmdContainer, type TestpmdOptions } from '../../src/cnf/testpmd.js';
+import { TestpmdContainer, type TestpmdOptions } from '../harness/cnf/testpmd.js';
 
 export const CNF_CPU = 0;
 export const WORKER_CPU = 1;
@@ -62,21 +64,6 @@ export async function stopAllCnfs(): Promise<void> {
   containers.clear();
 }
 
-/** Poll fn until it returns a value for which pred holds. */
-export async function until<T>(fn: () => Promise<T>, pred: (v: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    last = await fn();
-    if (pred(last)) return last;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last, bigintJson)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-export function bigintJson(_k: string, v: unknown): unknown {
-  return typeof v === 'bigint' ? v.toString() : v;
-}
 
 export async function portStats(dp: Dataplane, name: string) {
   const s = (await dp.stats()).ports.find((p) => p.name === name);

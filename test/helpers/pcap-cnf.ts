@@ -9,7 +9,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { Port__Output } from '../../src/api/gen/fastpath/v1/Port.js';
-import { TestpmdContainer } from '../../src/cnf/testpmd.js';
+import { TestpmdContainer } from '../harness/cnf/testpmd.js';
 import type { Daemon } from './daemon.js';
 import { until } from './fixture.js';
 import { readPcap, writePcap } from './frames.js';

@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 
 import { expect } from 'vitest';
 
-import { CNF_IMAGE, listCnfs, type PodmanCnf } from '../../src/cnf/podman.js';
+import { CNF_IMAGE, listCnfs, type PodmanCnf } from '../harness/cnf/podman.js';
 
 export const DAEMON_IMAGE = process.env.FP_DAEMON_IMAGE ?? 'localhost/fastpathd:dev';
 

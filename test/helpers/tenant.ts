@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readlinkSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { TestpmdContainer } from '../../src/cnf/testpmd.js';
+import type { TestpmdContainer } from '../harness/cnf/testpmd.js';
 
 /** The testpmd process inside a container (the child of unshare). */
 export function containerPid(c: TestpmdContainer): number {

@@ -7,8 +7,9 @@
 // ring overflows even though both containers share one CPU here).
 import { rmSync } from 'node:fs';
 
-import { TestpmdContainer } from '../cnf/testpmd.js';
-import { Dataplane, type DataplaneStats } from '../dataplane/index.js';
+import { renderTable } from '../../src/cli/table.js';
+import { TestpmdContainer } from './cnf/testpmd.js';
+import { Dataplane, type DataplaneStats } from '../../src/dataplane/index.js';
 
 const SECONDS = Number(process.env.FP_DEMO_SECONDS ?? 10);
 const ROOT = '/run/fastpath-demo';
@@ -23,16 +24,17 @@ function table(s: DataplaneStats, prev: DataplaneStats, dt: number): string {
     const q = prev.ports.find((x) => x.name === p.name);
     const rate = q ? (p.txPackets - q.txPackets) / dt : 0;
     const drops = Object.values(p.drops).reduce((a, b) => a + b, 0);
-    return `  ${p.name.padEnd(4)} ${(p.linkUp ? 'up' : 'down').padEnd(5)} ${fmt(p.rxPackets).padStart(14)} ${fmt(p.txPackets).padStart(14)} ${fmt(drops).padStart(10)} ${mpps(rate).padStart(12)}`;
+    return [p.name, p.linkUp ? 'up' : 'down', fmt(p.rxPackets), fmt(p.txPackets), fmt(drops), mpps(rate)];
   });
+  const ports = renderTable([{ header: 'port' }, { header: 'link' }, { header: 'rx packets', align: 'right' }, { header: 'tx packets', align: 'right' },
+    { header: 'drops', align: 'right' }, { header: 'tx rate', align: 'right' }], rows).replace(/^/gm, '  ');
   const w = s.workers[0]!;
   const pw = prev.workers[0]!;
   const dPk = w.packets - pw.packets;
   const cpp = dPk > 0 ? (w.busyCycles - pw.busyCycles) / dPk : 0;
   const busy = (100 * (w.busyCycles - pw.busyCycles)) / Math.max(1, w.busyCycles - pw.busyCycles + w.idleCycles - pw.idleCycles);
   return [
-    '  port link      rx packets     tx packets      drops      tx rate',
-    ...rows,
+    ports,
     `  worker lcore ${w.lcore}: ${mpps(dPk / dt)} switched, ${cpp.toFixed(0)} cycles/packet, ${busy.toFixed(0)}% busy, mbufs in use ${s.mbufs.inUse}`,
   ].join('\n');
 }
