@@ -12,7 +12,7 @@ import { attachFor, type AttachInfo, type HugepageMount } from './attach.js';
 import { exhausted, exists, invalid, notFound, precondition } from './errors.js';
 import { withoutNetworkFlows } from './flows/flow-manager.js';
 import { sameKernel, type KernelInterfaces, type KernelRecord, type KernelRequest } from './kernel/kernel-manager.js';
-import { inRange, RANGES, rangeText, type Range } from '../dataplane/limits.js';
+import { intIn, RANGES } from '../dataplane/limits.js';
 import { MacPool, normaliseMac } from './mac-pool.js';
 import {
   DEFAULT_MAX_MACS, normalisePortSecurity, sameSecurity, securityBytes, type PortSecurityInput,
@@ -90,12 +90,9 @@ interface Logger {
   error(obj: object, msg: string): void;
 }
 
-/** v (0 or absent: dflt) in its range (dataplane/limits.ts), else INVALID_ARGUMENT. */
-function intIn(range: Range, v: number | undefined, dflt: number, hi = range.hi): number {
-  const x = v === undefined || v === 0 ? dflt : v;
-  if (!inRange({ ...range, hi }, x)) throw invalid(`${range.what} must be an integer in ${rangeText({ ...range, hi })}, got ${String(v)}`);
-  return x;
-}
+/** proto3 cannot tell 0 from unset: an API number of 0 takes the default. */
+const unset0 = (v: number | undefined): number | undefined => (v === 0 ? undefined : v);
+
 
 export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   private readonly links = new Map<string, { up: boolean; features: number; queuePairs: number }>();
@@ -151,8 +148,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     return this.keeper.serial(async () => {
       const rec: NetworkRecord = {
         name: validateName('network', spec.name),
-        vlan: intIn(RANGES.vlan, spec.vlan, 0),
-        mtu: intIn(RANGES.mtu, spec.mtu, 1500),
+        vlan: intIn(RANGES.vlan, unset0(spec.vlan), 0),
+        mtu: intIn(RANGES.mtu, unset0(spec.mtu), 1500),
       };
       if (spec.kernel && !this.kernel) throw precondition('this fastpathd has no kernel exception path');
       const kernelWant = spec.kernel ? this.kernel!.normalise(rec.name, spec.kernel) : undefined;
@@ -231,18 +228,18 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
         network,
         ...(type === 'memif' ? {
           type,
-          memifRingLog2: intIn(RANGES.memifRingLog2, req.memifRingLog2, 10),
-          memifBufferSize: intIn(RANGES.memifBufferSize, req.memifBufferSize, 2048),
+          memifRingLog2: intIn(RANGES.memifRingLog2, unset0(req.memifRingLog2), 10),
+          memifBufferSize: intIn(RANGES.memifBufferSize, unset0(req.memifBufferSize), 2048),
         } : {}),
         mode,
-        queues: intIn(RANGES.queues, req.queues, 1, this.limits.maxQueues),
-        vlan: intIn(RANGES.vlan, req.vlan, 0),
-        ...(req.uid !== undefined ? { uid: intIn(RANGES.id, req.uid, req.uid) } : {}),
-        ...(req.gid !== undefined ? { gid: intIn(RANGES.id, req.gid, req.gid) } : {}),
-        socketMode: intIn(RANGES.socketMode, req.socketMode, 0o660),
-        dirMode: intIn(RANGES.dirMode, req.dirMode, 0o750),
+        queues: intIn(RANGES.queues, unset0(req.queues), 1, this.limits.maxQueues),
+        vlan: intIn(RANGES.vlan, unset0(req.vlan), 0),
+        ...(req.uid !== undefined ? { uid: intIn(RANGES.id, req.uid, 0) } : {}),
+        ...(req.gid !== undefined ? { gid: intIn(RANGES.id, req.gid, 0) } : {}),
+        socketMode: intIn(RANGES.socketMode, unset0(req.socketMode), 0o660),
+        dirMode: intIn(RANGES.dirMode, unset0(req.dirMode), 0o750),
         ...(req.security ? { security: normalisePortSecurity(req.security) } : {}),
-        maxMacs: intIn(RANGES.maxMacs, req.maxMacs, DEFAULT_MAX_MACS),
+        maxMacs: intIn(RANGES.maxMacs, unset0(req.maxMacs), DEFAULT_MAX_MACS),
       };
       const mac = req.mac ? normaliseMac(req.mac) : undefined;
       const net = this.keeper.state.networks.find((n) => n.name === network);

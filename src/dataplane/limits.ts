@@ -3,6 +3,8 @@
 // plugin and the API check a value against its range before it is encoded
 // (a uint32 field would otherwise wrap 4294967306 into VLAN 10). In the data
 // plane's layer, the lowest that has them: the addon enforces the same.
+import { DataplaneError } from './errors.js';
+
 export interface Range {
   lo: number;
   hi: number;
@@ -36,4 +38,24 @@ export function rangeText(range: Range): string {
   return range === RANGES.socketMode || range === RANGES.dirMode
     ? `${range.lo.toString(8).padStart(4, '0')}..${range.hi.toString(8).padStart(4, '0')} (octal)`
     : `${range.lo}..${range.hi}`;
+}
+
+/** A number outside its range: EINVAL, which the API answers as INVALID_ARGUMENT. */
+export class OutOfRange extends DataplaneError {
+  constructor(message: string) {
+    super('EINVAL', message);
+  }
+}
+
+/**
+ * v (absent: dflt) checked against its range, the upper bound lowered to
+ * hi where a configured limit is tighter. The one check every layer uses;
+ * where 0 means "unset" (proto3 fields), the caller says so by passing
+ * undefined.
+ */
+export function intIn(range: Range, v: number | undefined, dflt: number, hi = range.hi): number {
+  const r = hi === range.hi ? range : { ...range, hi };
+  const x = v ?? dflt;
+  if (!inRange(r, x)) throw new OutOfRange(`${range.what} must be an integer in ${rangeText(r)}, got ${String(v)}`);
+  return x;
 }

@@ -4,7 +4,7 @@ import { createConnection } from 'node:net';
 import { lstat, mkdir, realpath } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 
-import { inRange, RANGES, rangeText, type Range } from './limits.js';
+import { intIn, RANGES } from './limits.js';
 import { DataplaneError, fromNative } from './errors.js';
 import { loadAddon } from './native.js';
 
@@ -77,11 +77,6 @@ export function validateName(kind: string, name: unknown): string {
   return name;
 }
 
-function intIn(range: Range, v: number | undefined, dflt: number): number {
-  const x = v ?? dflt;
-  if (!inRange(range, x)) throw new DataplaneError('EINVAL', `${range.what} must be an integer in ${rangeText(range)}, got ${String(v)}`);
-  return x;
-}
 
 /** Pure validation: everything that can be checked without the disk. */
 export function resolvePortSpec(spec: PortSpec, socketRoot: string): ResolvedPort {
