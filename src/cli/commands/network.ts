@@ -2,6 +2,7 @@
 // fpctl network add | del | list.
 import type { Network__Output } from '../../api/gen/fastpath/v1/Network.js';
 import type { PuntClass } from '../../api/gen/fastpath/v1/PuntClass.js';
+import { PUNT_CLASSES } from '../../dataplane/counters.js';
 import { RANGES } from '../../dataplane/limits.js';
 import { intOption, intValue, UsageError } from '../args.js';
 import type { CommandSpec } from '../command.js';
@@ -37,7 +38,7 @@ export const networkAdd: CommandSpec = {
     gateway: { type: 'string', value: 'CIDR[,CIDR]', help: 'give the network a kernel interface (fp-<name>) with these addresses, e.g. 10.77.0.1/24' },
     'kernel-iface': { type: 'string', value: 'NAME', help: 'name of the kernel interface (1..15 characters; default fp-<name>)' },
     netns: { type: 'string', value: 'NS', help: 'move the kernel interface into this network namespace' },
-    punt: { type: 'string', value: 'LIST', help: 'punt classes to the kernel: CLASS=PPS/BURST|on|off, comma-separated (arp_nd gateway dhcp lldp unknown flow other)' },
+    punt: { type: 'string', value: 'LIST', help: `punt classes to the kernel: CLASS=PPS/BURST|on|off, comma-separated (${PUNT_CLASSES.map((c) => c.name).join(' ')})` },
   },
   async run(ctx, [name], opts) {
     const c = ctx.client;

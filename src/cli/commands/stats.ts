@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // fpctl stats: per-port counters and drops.
+import { DROP_REASONS, PEER_ERRORS } from '../../dataplane/counters.js';
 import type { CommandSpec } from '../command.js';
 import { dropReasons, totalDrops } from '../format.js';
 import { renderTable } from '../table.js';
@@ -8,9 +9,13 @@ export const stats: CommandSpec = {
   words: ['stats'],
   args: ['[<port>]'],
   summary: 'packet and byte counters and drops (total and by reason) of one port or all',
-  details: 'Drop reasons: runt, vlan, hairpin, no_dest, flow (ingress); link_down, tx_full, no_mbuf (egress).\n'
-    + 'RX counts frames the switch received from the guest, TX frames it delivered to the guest.\n'
-    + 'PEER_ERRORS: what the guest did wrong (guest_fault, bad_message, bad_ring, not_reading, extra_conn).',
+  details: [
+    'RX counts frames the switch received from the guest, TX frames it delivered to the guest.',
+    'Drop reasons:',
+    ...DROP_REASONS.map((r) => `  ${r.name.padEnd(10)} ${r.description}`),
+    'PEER_ERRORS, what the guest did wrong:',
+    ...PEER_ERRORS.map((r) => `  ${r.name.padEnd(12)} ${r.description}`),
+  ].join('\n'),
   async run(ctx, [name]) {
     const c = ctx.client;
     const res = await c.unary(c.ports, c.ports.GetPortStats, { name: name ?? '' });
