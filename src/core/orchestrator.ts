@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 
 import {
-  resolvePortSpec, validateName, type Dataplane, type LinkEvent, type PortStats as DpPortStats, type QueueEvent,
+  resolvePortSpec, validateName, type LinkEvent, type SwitchPlane, type PortStats as DpPortStats, type QueueEvent,
 } from '../dataplane/index.js';
 import { attachFor, type AttachInfo, type HugepageMount } from './attach.js';
 import { exhausted, exists, invalid, notFound, precondition } from './errors.js';
@@ -98,7 +98,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   private readonly links = new Map<string, { up: boolean; features: number; queuePairs: number }>();
 
   constructor(
-    private readonly dp: Dataplane,
+    private readonly dp: SwitchPlane,
     private readonly keeper: StateKeeper,
     private readonly macs: MacPool,
     private readonly limits: Limits,

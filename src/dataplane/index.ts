@@ -369,3 +369,14 @@ function convertStats(addon: NativeAddon, raw: NativeStats): DataplaneStats {
     workers,
   };
 }
+
+/**
+ * What the orchestrator, the flow manager and the kernel interfaces use of
+ * the data plane: the real Dataplane, or test/harness/fake-dataplane.ts in
+ * unit tests (as OVS tests against netdev-dummy).
+ */
+export type SwitchPlane = Pick<Dataplane,
+  'config' | 'createNetwork' | 'deleteNetwork' | 'addPort' | 'removePort' | 'port' | 'stats'
+  | 'setFlowTable' | 'flowStats' | 'addKernelPort' | 'removeKernelPort' | 'setPunt' | 'puntStats' | 'puntClassNames'> & {
+  on<K extends keyof DataplaneEvents>(event: K, listener: (...args: DataplaneEvents[K]) => void): unknown;
+};

@@ -3,7 +3,7 @@
 // idempotency, the rule limit, the data plane's table (always replaced as a
 // whole, so every packet sees the old set or the new one), and their part
 // of the persisted desired state.
-import type { Dataplane } from '../../dataplane/index.js';
+import type { Dataplane, SwitchPlane } from '../../dataplane/index.js';
 import { exhausted, exists, invalid, notFound, precondition } from '../errors.js';
 import type { DesiredState, FlowRecord } from '../state.js';
 import type { StateKeeper } from '../state-keeper.js';
@@ -48,7 +48,7 @@ export function withoutNetworkFlows(s: DesiredState, network: string): DesiredSt
 
 export class FlowManager {
   constructor(
-    private readonly dp: Dataplane,
+    private readonly dp: SwitchPlane,
     private readonly keeper: StateKeeper,
     private readonly limits: { maxFlowsPerNetwork: number; maxFlowsTotal: number },
     private readonly log: Logger,

@@ -2,7 +2,7 @@
 // Networks' kernel exception interfaces: validation of the spec, creation
 // (data plane port, punt classes, kernel-side configuration) that undoes
 // itself when a step fails, removal, re-creation at replay, and status.
-import type { Dataplane, NativePuntClass } from '../../dataplane/index.js';
+import type { NativePuntClass, SwitchPlane } from '../../dataplane/index.js';
 import { invalid } from '../errors.js';
 import {
   checkCanCreate, configureKernelIface, defaultIfaceName, kernelIfaceStatus, validateAddress, validateIfaceName,
@@ -49,7 +49,7 @@ interface Logger {
 
 export class KernelInterfaces {
   constructor(
-    private readonly dp: Dataplane,
+    private readonly dp: SwitchPlane,
     /** auto, vhost-net or tap (config). */
     readonly mode: string,
     private readonly log: Logger,
