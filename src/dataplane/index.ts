@@ -258,10 +258,9 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
       ? `iface=${iface},mac=${mac}`
       : `path=/dev/vhost-net,iface=${iface},mac=${mac},queues=1,queue_size=1024`;
     await this.call((a) => a.addPort({
-      // Every port needs a unique absolute path: the interface's sysfs one
-      // serves as this port's label (nothing is created there).
+      // No socket path: an ethdev port is reached through its device.
       // No learned-MAC limit: the host's side of the network is ours.
-      name, network, path: `/sys/class/net/${iface}`, client: false, queues: 1, vlan: 0, macLimit: 0,
+      name, network, path: '', client: false, queues: 1, vlan: 0, macLimit: 0,
       driver: kind === 'tap' ? 'net_tap' : 'net_virtio_user', devargs, kernel: true,
     }));
     return name;

@@ -65,7 +65,7 @@ enum fp_port_mode { FP_PORT_SERVER = 0, FP_PORT_CLIENT = 1 };
 
 /* vhost-user through librte_vhost, memif served by fastpath, or an ethdev
  * vdev (net_tap, virtio_user on vhost-net: the kernel exception path). */
-enum fp_port_kind { FP_PORT_VHOST = 0, FP_PORT_ETHDEV = 1, FP_PORT_MEMIF = 2 };
+enum fp_port_kind { FP_PORT_VHOST = 0, FP_PORT_ETHDEV = 1, FP_PORT_MEMIF = 2, FP_PORT_KIND_MAX };
 
 #define FP_DEVARGS_MAX 512
 

@@ -30,6 +30,8 @@
 #include <rte_common.h>
 #include <rte_spinlock.h>
 
+#include "fp_port_ops.h"
+
 #include "fp/fp.h"
 
 struct fp_flow_table;
@@ -65,6 +67,7 @@ struct fp_port {
 	enum fp_port_mode mode;
 	uint8_t tx_shared;    /* more workers than queues: tx takes txlock */
 	uint8_t kind;         /* enum fp_port_kind */
+	const struct fp_port_ops *ops; /* &fp_port_ops[kind] */
 	uint8_t kernel;       /* the network's kernel exception interface */
 	struct fp_network *netp; /* its network (outlives the port) */
 	uint16_t eth_port;    /* FP_PORT_ETHDEV: ethdev port id */
@@ -75,10 +78,13 @@ struct fp_port {
 	/* Changed while published. */
 	uint32_t n_macs;      /* learned MACs on this port: dp: atomic add when it
 	                       * learns one; ctl: recounts every aging sweep */
-	int vid;              /* vhost device or -1; vhost cb: w, dp: r (acquire).
-	                       * ethdev, memif: 0 while the link is up, else -1.
+	uint32_t link_up;     /* 1 while there is a peer to receive from and send
+	                       * to: the kind's control code writes it (release:
+	                       * after what its rx/tx need), dp reads (acquire).
 	                       * Workers also skip a port whose peer faulted
 	                       * (fp_guard_port_faulted), until fp-ctl ends it. */
+	int vid;              /* vhost-user: the device, or -1; vhost cb: w
+	                       * (before link_up), dp: r (acquire) */
 	uint32_t vring_enabled; /* bit per vring; vhost cb: w, dp: r */
 	uint64_t features;    /* negotiated; vhost cb: w, ctl: r */
 	uint16_t queue_pairs; /* negotiated; vhost cb: w, ctl: r */

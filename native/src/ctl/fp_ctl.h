@@ -116,9 +116,7 @@ void fp_network_destroy_all(void);
 struct fp_port *fp_port_find(const char *name);
 void fp_port_remove_all(void);
 
-/* Ethdev-backed ports. @pre called on fp-ctl. */
-int fp_ethdev_open(struct fp_port *p, const struct fp_port_conf *c, char *err);
-void fp_ethdev_close(struct fp_port *p);
+/* Ethdev-backed ports (open/close: fp_port_kinds.h). @pre called on fp-ctl. */
 void fp_ethdev_poll_links(void);
 
 /* Flow tables. @pre called on fp-ctl. */

@@ -17,6 +17,7 @@
 #include <rte_ethdev.h>
 
 #include "fp_ctl.h"
+#include "fp_port_kinds.h"
 
 #define FP_ETH_DESC 1024
 
@@ -28,19 +29,19 @@ static int
 fp_ethdev_update_link(struct fp_port *p, struct fp_event *ev)
 {
 	struct rte_eth_link link;
-	int vid;
+	uint32_t up;
 
 	if (rte_eth_link_get_nowait(p->eth_port, &link) != 0)
 		return 0;
 	/* The kernel side of a tap or vhost-net port is ours: it may be down
 	 * (or in another namespace, where the PMD cannot query it) while
 	 * frames still flow through its file descriptor. */
-	vid = link.link_status || p->kernel ? 0 : -1;
-	if (__atomic_load_n(&p->vid, __ATOMIC_RELAXED) == vid)
+	up = link.link_status || p->kernel ? 1 : 0;
+	if (__atomic_load_n(&p->link_up, __ATOMIC_RELAXED) == up)
 		return 0;
-	__atomic_store_n(&p->vid, vid, __ATOMIC_RELEASE);
+	__atomic_store_n(&p->link_up, up, __ATOMIC_RELEASE);
 	memset(ev, 0, sizeof(*ev));
-	ev->kind = vid == 0 ? FP_EVENT_LINK_UP : FP_EVENT_LINK_DOWN;
+	ev->kind = up ? FP_EVENT_LINK_UP : FP_EVENT_LINK_DOWN;
 	snprintf(ev->port, sizeof(ev->port), "%s", p->name);
 	ev->queue_pairs = p->queue_pairs;
 	return 1;

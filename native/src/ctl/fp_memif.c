@@ -40,6 +40,7 @@
 #include "../common/fp_memif_shm.h"
 #include "fp_ctl.h"
 #include "fp_memif.h"
+#include "fp_port_kinds.h"
 
 #define FP_MIF_VERSION 0x0200 /* 2.0 */
 #define FP_MIF_NAME "fastpath"
@@ -171,7 +172,7 @@ fp_mif_teardown(struct fp_memif *m, uint8_t reason)
 	if (reason == 0 && fp_guard_port_faulted(p->slot, p->token))
 		reason = fp_guard_reason(p->slot) + 1;
 	if (m->dp != NULL) {
-		__atomic_store_n(&p->vid, -1, __ATOMIC_RELEASE);
+		__atomic_store_n(&p->link_up, 0, __ATOMIC_RELEASE);
 		__atomic_store_n(&p->memif_dp, NULL, __ATOMIC_RELEASE);
 		rte_rcu_qsbr_synchronize(fp_dp.qsv, RTE_QSBR_THRID_INVALID);
 		rte_free(m->dp);
@@ -299,7 +300,7 @@ fp_mif_connect(struct fp_memif *m)
 	m->dp = d;
 	p->queue_pairs = n_s2c;
 	__atomic_store_n(&p->memif_dp, d, __ATOMIC_RELEASE);
-	__atomic_store_n(&p->vid, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&p->link_up, 1, __ATOMIC_RELEASE);
 	fp_mif_post_link(m, FP_EVENT_LINK_UP, 0);
 	return NULL;
 }
@@ -548,6 +549,12 @@ fp_memif_open(struct fp_port *p, uint8_t max_log2_ring, char *err)
 	p->memif = m;
 	p->vring_enabled = UINT32_MAX; /* rx gating is the link alone */
 	return 0;
+}
+
+int
+fp_memif_port_open(struct fp_port *p, const struct fp_port_conf *c, char *err)
+{
+	return fp_memif_open(p, c->memif_log2_ring, err);
 }
 
 void

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Ports: adding and removing them, whatever their kind (vhost-user in
- * fp_vhost.c, memif in fp_memif.c, ethdev in fp_ethdev.c). Commands run on
- * fp-ctl.
+ * Ports: adding and removing them, whatever their kind; what differs is in
+ * the kind's table (common/fp_port_ops.h: vhost-user in fp_vhost.c, memif
+ * in fp_memif.c, ethdev in fp_ethdev.c). Commands run on fp-ctl.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -32,9 +32,13 @@ fp_port_validate(const struct fp_port_conf *c, char *err)
 {
 	if (c->name[0] == '\0' || memchr(c->name, 0, FP_NAME_MAX) == NULL)
 		return fp_err(err, -EINVAL, "port name must be 1..%d bytes", FP_NAME_MAX - 1);
-	if (memchr(c->path, 0, FP_PATH_MAX) == NULL || c->path[0] != '/')
-		return fp_err(err, -ENAMETOOLONG,
-			      "socket path must be absolute and at most %d bytes",
+	if ((unsigned)c->kind >= FP_PORT_KIND_MAX)
+		return fp_err(err, -EINVAL, "unknown port kind %d", (int)c->kind);
+	if (memchr(c->path, 0, FP_PATH_MAX) == NULL ||
+	    (fp_port_ops[c->kind].has_path ? c->path[0] != '/' : c->path[0] != '\0'))
+		return fp_err(err, -ENAMETOOLONG, fp_port_ops[c->kind].has_path
+			      ? "socket path must be absolute and at most %d bytes"
+			      : "this kind of port has no socket path (got one of up to %d bytes)",
 			      FP_PATH_MAX - 1);
 	if (c->queues < 1 || c->queues > FP_MAX_QUEUES)
 		return fp_err(err, -EINVAL, "queues must be 1..%d, got %u", FP_MAX_QUEUES,
@@ -48,7 +52,7 @@ fp_port_validate(const struct fp_port_conf *c, char *err)
 			      "of each family", FP_PSEC_MAX_MACS, FP_PSEC_MAX_IPS);
 	if (fp_port_find(c->name) != NULL)
 		return fp_err(err, -EEXIST, "port %s already exists", c->name);
-	for (unsigned i = 0; i < FP_MAX_PORTS; i++)
+	for (unsigned i = 0; c->path[0] != '\0' && i < FP_MAX_PORTS; i++)
 		if (fp_c.ports[i] != NULL && strcmp(fp_c.ports[i]->path, c->path) == 0)
 			return fp_err(err, -EEXIST, "socket %s is already used by port %s",
 				      c->path, fp_c.ports[i]->name);
@@ -144,6 +148,7 @@ fp_cmd_port_add(void *arg, char *err)
 	p->queues = c->queues;
 	p->mode = c->mode;
 	p->kind = (uint8_t)c->kind;
+	p->ops = &fp_port_ops[c->kind];
 	p->kernel = c->kernel;
 	p->netp = net;
 	p->eth_port = UINT16_MAX; /* no ethdev yet: matches no LSC event */
@@ -154,74 +159,33 @@ fp_cmd_port_add(void *arg, char *err)
 	for (unsigned q = 0; q < FP_MAX_QUEUES; q++)
 		rte_spinlock_init(&p->txlock[q]);
 
-	if (c->kind == FP_PORT_ETHDEV) {
-		fp_port_assign_rxqs(p);
-		fp_port_set_slot((unsigned)slot, p); /* before start: the first LSC */
-		rc = fp_ethdev_open(p, c, err);
-		if (rc == 0)
-			rc = fp_snapshot_publish(err);
-		if (rc == 0) {
-			if (p->kernel)
-				__atomic_store_n(&net->kernel_token, p->token, __ATOMIC_RELAXED);
-			fp_port_flows_refresh(p);
-		}
+	fp_port_assign_rxqs(p);
+	/* In its slot before the backend starts: its first callbacks (a
+	 * vhost connection, an LSC event) must find it. */
+	fp_port_set_slot((unsigned)slot, p);
+	rc = p->ops->open(p, c, err);
+	if (rc == 0) {
+		rc = fp_snapshot_publish(err);
 		if (rc != 0) {
-			if (p->eth_port != UINT16_MAX && rte_eth_dev_is_valid_port(p->eth_port))
-				fp_ethdev_close(p);
-			fp_port_set_slot((unsigned)slot, NULL);
-			fp_port_release_rxqs(p);
-			rte_free(p);
+			pthread_mutex_lock(&fp_c.ports_lock);
+			p->removing = 1;
+			pthread_mutex_unlock(&fp_c.ports_lock);
+			p->ops->close(p);
 		}
-		return rc;
 	}
-
-	if (c->kind == FP_PORT_MEMIF) {
-		fp_port_assign_rxqs(p);
-		fp_port_set_slot((unsigned)slot, p);
-		rc = fp_memif_open(p, c->memif_log2_ring, err);
-		if (rc == 0)
-			rc = fp_snapshot_publish(err);
-		if (rc == 0) {
-			fp_port_flows_refresh(p);
-			return 0;
-		}
-		pthread_mutex_lock(&fp_c.ports_lock);
-		p->removing = 1;
-		pthread_mutex_unlock(&fp_c.ports_lock);
-		fp_memif_close(p);
+	if (rc != 0) {
 		fp_port_set_slot((unsigned)slot, NULL);
 		fp_port_release_rxqs(p);
 		rte_free(p);
 		return rc;
 	}
-
-	rc = fp_vhost_open(p, err);
-	if (rc != 0) {
-		rte_free(p);
-		return rc;
-	}
-	fp_port_assign_rxqs(p);
-	fp_port_set_slot((unsigned)slot, p); /* callbacks can find it from now */
-	rc = fp_vhost_start(p, err);
-	if (rc != 0)
-		goto fail;
-	rc = fp_snapshot_publish(err);
-	if (rc != 0)
-		goto fail;
+	if (p->kernel)
+		__atomic_store_n(&net->kernel_token, p->token, __ATOMIC_RELAXED);
 	fp_port_flows_refresh(p);
 	return 0;
-fail:
-	pthread_mutex_lock(&fp_c.ports_lock);
-	p->removing = 1;
-	pthread_mutex_unlock(&fp_c.ports_lock);
-	fp_vhost_close(p);
-	fp_port_set_slot((unsigned)slot, NULL);
-	fp_port_release_rxqs(p);
-	rte_free(p);
-	return rc;
 }
 
-/* Unpublish, wait for workers, tear the vhost socket down, free. */
+/* Unpublish, wait for workers, close the backend, free. */
 static int
 fp_port_destroy(struct fp_port *p, char *err)
 {
@@ -241,12 +205,7 @@ fp_port_destroy(struct fp_port *p, char *err)
 			__atomic_store_n(&p->netp->kernel_token, p->token, __ATOMIC_RELAXED);
 		return rc;
 	}
-	if (p->kind == FP_PORT_ETHDEV)
-		fp_ethdev_close(p);
-	else if (p->kind == FP_PORT_MEMIF)
-		fp_memif_close(p);
-	else
-		fp_vhost_close(p);
+	p->ops->close(p);
 	fp_port_set_slot(p->slot, NULL);
 	fp_port_release_rxqs(p);
 	fp_network_forget_port(fp_c.nets[p->net], p->token);

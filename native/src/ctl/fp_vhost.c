@@ -39,6 +39,7 @@
 
 #include "../common/fp_guard.h"
 #include "fp_ctl.h"
+#include "fp_port_kinds.h"
 #include "fp_vhost.h"
 #include "fp_vhost_msg.h"
 
@@ -146,6 +147,7 @@ fp_vhost_new_device(int vid)
 	p->features = features;
 	__atomic_store_n(&p->queue_pairs, qp, __ATOMIC_RELAXED);
 	__atomic_store_n(&p->vid, vid, __ATOMIC_RELEASE);
+	__atomic_store_n(&p->link_up, 1, __ATOMIC_RELEASE);
 	slot = fp_event_init(&ev, FP_EVENT_LINK_UP, p);
 	ev.features = features;
 	ev.queue_pairs = qp;
@@ -172,6 +174,7 @@ fp_vhost_destroy_device(int vid)
 		}
 	}
 	if (p != NULL) {
+		__atomic_store_n(&p->link_up, 0, __ATOMIC_RELEASE);
 		__atomic_store_n(&p->vid, -1, __ATOMIC_RELEASE);
 		slot = fp_event_init(&ev, FP_EVENT_LINK_DOWN, p);
 		ev.reason = fp_guard_port_faulted(p->slot, p->token) ? fp_guard_reason(p->slot) + 1 : 0;
@@ -439,6 +442,26 @@ fp_vhost_start(struct fp_port *p, char *err)
 			      "vhost: cannot start socket %s: its table of 1024 sockets and "
 			      "connections is probably full (see the VHOST_CONFIG log)", p->path);
 	return 0;
+}
+
+int
+fp_vhost_port_open(struct fp_port *p, const struct fp_port_conf *c, char *err)
+{
+	int rc;
+
+	(void)c;
+	rc = fp_vhost_open(p, err);
+	if (rc != 0)
+		return rc;
+	rc = fp_vhost_start(p, err);
+	if (rc != 0) {
+		/* Callbacks may have found p in its slot: they must ignore it now. */
+		pthread_mutex_lock(&fp_c.ports_lock);
+		p->removing = 1;
+		pthread_mutex_unlock(&fp_c.ports_lock);
+		fp_vhost_close(p);
+	}
+	return rc;
 }
 
 /* Calls destroy_device for a connected guest (on this thread), unmaps its

@@ -10,15 +10,12 @@
 
 #include <stdint.h>
 
-#include <rte_ethdev.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
-#include <rte_vhost.h>
 
 #include "../common/fp_globals.h"
 #include "../common/fp_guard.h"
 #include "../common/fp_worker_local.h"
-#include "fp_memif_dp.h"
 #include "fp_punt_dp.h"
 
 static inline void
@@ -31,79 +28,38 @@ static void
 fp_tx_flush(struct fp_worker_local *wl, struct fp_port *q)
 {
 	struct fp_txbuf *b = &wl->tx[q->slot];
-	uint16_t n = b->n, sent = 0, qp, txq;
+	const struct fp_port_ops *ops = q->ops;
+	uint16_t n = b->n, sent, qp, txq;
 	uint64_t bytes = 0;
-	int vid;
 
 	if (n == 0)
 		return;
 	b->n = 0;
-	vid = __atomic_load_n(&q->vid, __ATOMIC_ACQUIRE);
-	if (unlikely(vid < 0 || fp_guard_port_faulted(q->slot, q->token))) {
+	if (unlikely(!__atomic_load_n(&q->link_up, __ATOMIC_ACQUIRE) || fp_guard_port_faulted(q->slot, q->token))) {
 		fp_count(q, wl->idx, FP_PORT_DROP_link_down, n);
 		rte_pktmbuf_free_bulk(b->m, n);
 		return;
 	}
 	qp = __atomic_load_n(&q->queue_pairs, __ATOMIC_RELAXED);
 	txq = qp > 1 ? wl->idx % qp : 0;
-	if (q->kind == FP_PORT_MEMIF) {
-		struct fp_memif_dp *d = __atomic_load_n(&q->memif_dp, __ATOMIC_ACQUIRE);
-		int bad = 0;
-
-		if (d != NULL) {
-			if (unlikely(fp_dp.n_workers > qp)) {
-				rte_spinlock_lock(&q->txlock[txq]);
-				sent = fp_memif_tx(d, txq, b->m, n, &bytes, &bad);
-				rte_spinlock_unlock(&q->txlock[txq]);
-			} else {
-				sent = fp_memif_tx(d, txq, b->m, n, &bytes, &bad);
-			}
-			if (unlikely(bad))
-				fp_guard_report(q->token, d->conn, 0, FP_PEER_bad_ring, 0);
-		}
-		fp_count(q, wl->idx, FP_PORT_tx_packets, sent);
-		fp_count(q, wl->idx, FP_PORT_tx_bytes, bytes);
-		if (unlikely(sent < n))
-			fp_count(q, wl->idx, FP_PORT_DROP_tx_full, n - sent);
-		rte_pktmbuf_free_bulk(b->m, n); /* copied */
-		return;
-	}
-	if (q->kind == FP_PORT_ETHDEV) {
-		/* The PMD owns what it sent: count bytes first, free the rest. */
-		for (uint16_t i = 0; i < n; i++)
-			bytes += rte_pktmbuf_pkt_len(b->m[i]);
-		if (unlikely(fp_dp.n_workers > qp)) {
-			rte_spinlock_lock(&q->txlock[txq]);
-			sent = rte_eth_tx_burst(q->eth_port, txq, b->m, n);
-			rte_spinlock_unlock(&q->txlock[txq]);
-		} else {
-			sent = rte_eth_tx_burst(q->eth_port, txq, b->m, n);
-		}
-		for (uint16_t i = sent; i < n; i++)
-			bytes -= rte_pktmbuf_pkt_len(b->m[i]);
-		fp_count(q, wl->idx, FP_PORT_tx_packets, sent);
-		fp_count(q, wl->idx, FP_PORT_tx_bytes, bytes);
-		if (unlikely(sent < n)) {
-			fp_count(q, wl->idx, FP_PORT_DROP_tx_full, n - sent);
-			rte_pktmbuf_free_bulk(&b->m[sent], n - sent);
-		}
-		return;
-	}
+	/* One indirect call per burst: the kind's own tx. */
 	if (unlikely(fp_dp.n_workers > qp)) {
 		rte_spinlock_lock(&q->txlock[txq]);
-		sent = rte_vhost_enqueue_burst(vid, txq * 2, b->m, n);
+		sent = ops->tx(q, txq, b->m, n, &bytes);
 		rte_spinlock_unlock(&q->txlock[txq]);
 	} else {
-		sent = rte_vhost_enqueue_burst(vid, txq * 2, b->m, n);
+		sent = ops->tx(q, txq, b->m, n, &bytes);
 	}
-	for (uint16_t i = 0; i < sent; i++)
-		bytes += rte_pktmbuf_pkt_len(b->m[i]);
 	fp_count(q, wl->idx, FP_PORT_tx_packets, sent);
 	fp_count(q, wl->idx, FP_PORT_tx_bytes, bytes);
 	if (unlikely(sent < n))
 		fp_count(q, wl->idx, FP_PORT_DROP_tx_full, n - sent);
-	/* The vhost library copies; the mbufs (possibly shared) are ours. */
-	rte_pktmbuf_free_bulk(b->m, n);
+	/* Copied (and possibly shared by a flood): ours to free, all of them;
+	 * else the device owns what it took. */
+	if (ops->tx_copies)
+		rte_pktmbuf_free_bulk(b->m, n);
+	else if (sent < n)
+		rte_pktmbuf_free_bulk(&b->m[sent], n - sent);
 }
 
 /*
@@ -182,7 +138,7 @@ fp_flood(struct fp_worker_local *wl, const struct fp_snapshot *s,
 		struct fp_port *q = fl->port[i];
 		/* A port with no guest is skipped, not counted as a drop. */
 		if (q != in && fp_vlan_ok(q, vid) &&
-		    __atomic_load_n(&q->vid, __ATOMIC_RELAXED) >= 0 &&
+		    __atomic_load_n(&q->link_up, __ATOMIC_RELAXED) &&
 		    !fp_guard_port_faulted(q->slot, q->token))
 			out[n++] = q;
 	}

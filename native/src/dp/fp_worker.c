@@ -22,7 +22,6 @@
 #include "../common/fp_guard.h"
 #include "../common/fp_worker_local.h"
 #include "fp_flow_dp.h"
-#include "fp_memif_dp.h"
 #include "fp_psec.h"
 #include "fp_l2.h"
 #include "fp_tx.h"
@@ -238,28 +237,14 @@ fp_poll_rxq(struct fp_worker_local *wl, const struct fp_snapshot *s,
 {
 	struct fp_port *p = rq->port;
 	struct rte_mbuf *pkts[FP_BURST];
-	uint16_t vring = (uint16_t)(rq->queue * 2 + 1); /* guest's tx vring */
-	int vid = __atomic_load_n(&p->vid, __ATOMIC_ACQUIRE);
+	uint16_t vring = (uint16_t)(rq->queue * 2 + 1); /* the peer's tx: vhost's numbering */
 	uint16_t n;
 
-	if (vid < 0 ||
+	if (!__atomic_load_n(&p->link_up, __ATOMIC_ACQUIRE) ||
 	    !(__atomic_load_n(&p->vring_enabled, __ATOMIC_RELAXED) & (1u << vring)) ||
 	    unlikely(fp_guard_port_faulted(p->slot, p->token)))
 		return 0;
-	if (likely(p->kind == FP_PORT_VHOST)) {
-		n = rte_vhost_dequeue_burst(vid, vring, fp_dp.pool, pkts, FP_BURST);
-	} else if (p->kind == FP_PORT_MEMIF) {
-		struct fp_memif_dp *d = __atomic_load_n(&p->memif_dp, __ATOMIC_ACQUIRE);
-		int bad = 0;
-
-		if (d == NULL)
-			return 0;
-		n = fp_memif_rx(d, rq->queue, fp_dp.pool, pkts, FP_BURST, &bad);
-		if (unlikely(bad))
-			fp_guard_report(p->token, d->conn, 0, FP_PEER_bad_ring, 0);
-	} else {
-		n = rte_eth_rx_burst(p->eth_port, rq->queue, pkts, FP_BURST);
-	}
+	n = p->ops->rx(p, rq->queue, pkts, FP_BURST); /* per burst: the kind's own */
 	if (n > 0) {
 		fp_switch_burst(wl, s, p, pkts, n, tick);
 		fp_tx_flush_all(wl);
