@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: Apache-2.0
+// bench/RESULTS.md from bench/results/*.json: every benchmark's figures in
+// one place, as medians with their spread (min–max over the trials), never
+// a chosen trial. The README and bench/README.md point here instead of
+// quoting numbers that drift from the results. `npm run bench:report`
+// rewrites it; test/unit/bench-report.test.ts fails when it is stale.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { table } from './lib/summary.js';
+
+const BENCH = dirname(fileURLToPath(import.meta.url));
+export const RESULTS_MD = join(BENCH, 'RESULTS.md');
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function load(name: string): Json | undefined {
+  const f = join(BENCH, 'results', `${name}.json`);
+  return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as Json) : undefined;
+}
+
+const fx = (v: number | undefined, d = 1): string => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(d) : '–');
+const spread = (med: number, min: number, max: number, d = 1): string => `${fx(med, d)} [${fx(min, d)}–${fx(max, d)}]`;
+const day = (d: Json): string => (typeof d.date === 'string' ? d.date.slice(0, 10) : 'undated');
+const block = (t: string): string => `\`\`\`\n${t}\n\`\`\``;
+
+function loop(d: Json): string {
+  const rows = (d.rows as Json[]);
+  const io = (size: number, ring: string) => rows.find((r) => r.switch === 'testpmd-io' && r.size === size && r.ring === ring);
+  const body = rows.map((r) => {
+    const base = io(r.size, r.ring);
+    const ratio = base && r.switch !== 'testpmd-io' ? fx(r.cycles_per_packet / base.cycles_per_packet, 2) : '';
+    return [`${r.switch} ${r.size} B ${r.ring}`, spread(r.cycles_per_packet, r.cycles_per_packet_min, r.cycles_per_packet_max),
+      spread(r.mpps, r.mpps_min, r.mpps_max, 2), ratio];
+  });
+  return [
+    `## Loop (\`npm run bench:loop\`, ${day(d)}, ${d.settings?.trials ?? '?'} trials per row)`,
+    '',
+    'The switch\'s busy cycles per packet and the loop\'s Mpps, median [min–max] over the trials; the ratio is',
+    'the median cycles per packet over testpmd io-fwd\'s in the same run. On this VM both move with vCPU',
+    'placement (bench/README.md): compare ratios within a run, not figures across runs.',
+    '',
+    block(table(['switch, frame, ring', 'cycles/packet', 'Mpps', 'x io-fwd'], body)),
+  ].join('\n');
+}
+
+function flows(d: Json): string {
+  const body = (d.rows as Json[]).map((r) => [`${r.call}, ${r.rules} rules`, spread(r.ms.median, r.ms.min, r.ms.max)]);
+  return [`## Flow table installs (\`npm run bench:flows\`, ${day(d)}, ${d.reps} repetitions)`, '', block(table(['call', 'ms'], body))].join('\n');
+}
+
+function control(d: Json): string {
+  const o = d.overall;
+  const body = ['create', 'delete'].map((k) => [k, String(o[k].ports), String(o[k].ports_per_second), fx(o[k].p50_ms), fx(o[k].p99_ms), fx(o[k].max_ms)]);
+  return [`## Control plane (\`npm run bench:control\`, ${typeof d.date === 'string' ? day(d) : 'latest run'})`, '',
+    block(table(['operation', 'ports', 'ports/s', 'p50 ms', 'p99 ms', 'max ms'], body))].join('\n');
+}
+
+function exception(d: Json): string {
+  const body = (d.rows as Json[]).map((r) => [`${r.path}, ${r.size} B`, spread(r.mpps.median, r.mpps.min, r.mpps.max, 4)]);
+  return [`## Kernel exception path (\`npm run bench:exception\`, ${day(d)}; ${d.exception_path})`, '', block(table(['path, frame', 'Mpps'], body))].join('\n');
+}
+
+function hostile(d: Json): string {
+  const body = (d.rows as Json[]).map((r) => [r.attack, spread(r.victimGapMs.median, r.victimGapMs.min, r.victimGapMs.max, 0),
+    spread(r.victimMpps.median, r.victimMpps.min, r.victimMpps.max, 3), `${r.fds.before}/${r.fds.max}/${r.fds.after}`,
+    `${fx(r.rssMb.before)}/${fx(r.rssMb.max)}/${fx(r.rssMb.after)}`]);
+  return [`## Hostile tenants (\`npm run bench:hostile\`, ${day(d)}, ${d.settings?.trials ?? '?'} trials)`, '',
+    'The victims\' longest forwarding gap (ms) and rate, and fastpathd\'s descriptors and RSS (MiB) before/max/after.', '',
+    block(table(['attack', 'gap ms', 'victim Mpps', 'fds', 'RSS MiB'], body))].join('\n');
+}
+
+function cni(d: Json): string {
+  const body = (d.rows as Json[]).map((r) => [r.op, spread(r.medianMs, r.minMs, r.maxMs)]);
+  return [`## CNI plugin per call (\`npm run bench:cni\`, ${day(d)}, ${d.rounds} rounds)`, '', block(table(['call', 'ms'], body))].join('\n');
+}
+
+function differential(d: Json): string {
+  const bad = (d.seeds as Json[]).filter((s) => !s.ok).length;
+  return [`## Flow classification against a reference (\`npm run bench:differential\`, ${day(d)})`, '',
+    `${d.totalFrames} frame fates over ${(d.seeds as Json[]).length} seeds in ${d.seconds} s: ${bad === 0 ? 'no mismatch' : `${bad} seeds with mismatches`}.`].join('\n');
+}
+
+export function report(): string {
+  const parts: Array<[string, (d: Json) => string]> = [
+    ['loop', loop], ['flow-install', flows], ['control-plane', control], ['exception-path', exception],
+    ['hostile', hostile], ['cni', cni], ['flow-differential', differential],
+  ];
+  const sections = parts.flatMap(([name, fn]) => {
+    const d = load(name);
+    return d ? [fn(d)] : [];
+  });
+  return [
+    '<!-- SPDX-License-Identifier: Apache-2.0 -->',
+    '<!-- Generated by bench/report.ts (npm run bench:report) from bench/results/*.json: do not edit. -->',
+    '# Benchmark results',
+    '',
+    'Every figure is a median with its spread [min–max] over the trials of one run, on the machine the',
+    'results file names; how each is measured is in bench/README.md.',
+    '',
+    sections.join('\n\n'),
+    '',
+  ].join('\n');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) writeFileSync(RESULTS_MD, report());
