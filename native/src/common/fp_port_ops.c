@@ -7,10 +7,10 @@
 
 const struct fp_port_ops fp_port_ops[] = {
 	[FP_PORT_VHOST] = { .name = "vhost-user", .has_path = 1, .tx_copies = 1,
-			    .open = fp_vhost_port_open, .close = fp_vhost_close,
+			    .open = fp_vhost_port_open, .close = fp_vhost_close, .kick = fp_vhost_kick,
 			    .rx = fp_vhost_rx, .tx = fp_vhost_tx },
 	[FP_PORT_MEMIF] = { .name = "memif", .has_path = 1, .tx_copies = 1,
-			    .open = fp_memif_port_open, .close = fp_memif_close,
+			    .open = fp_memif_port_open, .close = fp_memif_close, .kick = fp_memif_kick,
 			    .rx = fp_memif_rx_burst, .tx = fp_memif_tx_burst },
 	[FP_PORT_ETHDEV] = { .name = "ethdev", .has_path = 0, .tx_copies = 0,
 			     .open = fp_ethdev_open, .close = fp_ethdev_close,

@@ -32,6 +32,9 @@ struct fp_port_ops {
 	int (*open)(struct fp_port *p, const struct fp_port_conf *c, char *err);
 	/* fp-ctl, after a grace period that unpublished p (p->removing set). */
 	void (*close)(struct fp_port *p);
+	/* fp-ctl: end the peer's connection (its memory faulted or it broke a
+	 * rule); the port waits for a fresh one. NULL: the kind has no peer. */
+	void (*kick)(struct fp_port *p);
 	/* worker polling rx queue q: up to n frames, 0 when there is no peer. */
 	uint16_t (*rx)(struct fp_port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n);
 	/* worker holding tx queue q: send up to n frames, return how many were

@@ -79,9 +79,7 @@ fp_peer_tick(void)
 
 		if (p == NULL || !fp_guard_port_faulted((uint16_t)slot, p->token))
 			continue;
-		if (p->kind == FP_PORT_VHOST)
-			fp_vhost_kick(p);
-		else if (p->kind == FP_PORT_MEMIF)
-			fp_memif_kick(p);
+		if (p->ops->kick != NULL)
+			p->ops->kick(p);
 	}
 }

@@ -10,10 +10,12 @@ struct fp_port_conf;
  * connecting. */
 int fp_vhost_port_open(struct fp_port *p, const struct fp_port_conf *c, char *err);
 void fp_vhost_close(struct fp_port *p);
+void fp_vhost_kick(struct fp_port *p);
 
 /* memif (fp_memif.c): fastpath's own server on the socket. */
 int fp_memif_port_open(struct fp_port *p, const struct fp_port_conf *c, char *err);
 void fp_memif_close(struct fp_port *p);
+void fp_memif_kick(struct fp_port *p);
 
 /* ethdev (fp_ethdev.c): a vdev (net_tap, virtio_user on vhost-net). */
 int fp_ethdev_open(struct fp_port *p, const struct fp_port_conf *c, char *err);
