@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rm -rf src/api/gen
-npx proto-loader-gen-types --longs=Number --enums=String --defaults \
+npx proto-loader-gen-types --longs=String --enums=String --defaults \
   --grpcLib=@grpc/grpc-js -I proto --outDir=src/api/gen \
   fastpath/v1/network.proto fastpath/v1/port.proto fastpath/v1/system.proto fastpath/v1/hugepages.proto fastpath/v1/flow.proto
 find src/api/gen -name '*.ts' -print0 | while IFS= read -r -d '' f; do

@@ -52,11 +52,11 @@ async function main(): Promise<void> {
     } else if (m.type === 'stats') {
       dp.stats().then((s) => {
         const w = s.workers[0];
-        let drops = 0;
+        let drops = 0n;
         for (const p of s.ports) for (const n of Object.values(p.drops)) drops += n;
         send({
           type: 'stats', id: m.id,
-          sample: { busyCycles: w?.busyCycles ?? 0, packets: w?.packets ?? 0, drops, tscHz: s.tscHz },
+          sample: { busyCycles: Number(w?.busyCycles ?? 0n), packets: Number(w?.packets ?? 0n), drops: Number(drops), tscHz: s.tscHz },
           links: s.ports.map((p) => p.linkUp),
         });
       }, (e: unknown) => send({ type: 'error', message: `stats: ${String(e)}` }));

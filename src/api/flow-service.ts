@@ -7,9 +7,10 @@ import type { Adapter } from './adapter.js';
 import { fromProtoSpec, toProtoSpec } from './flow-convert.js';
 import type { Flow } from './gen/fastpath/v1/Flow.js';
 import type { FlowServiceHandlers } from './gen/fastpath/v1/FlowService.js';
+import { u64 } from './u64.js';
 
 function toFlow(f: FlowView): Flow {
-  return { id: f.id, network: f.network, spec: toProtoSpec(f.spec), packets: f.packets, bytes: f.bytes, text: f.text };
+  return { id: f.id, network: f.network, spec: toProtoSpec(f.spec), packets: u64(f.packets), bytes: u64(f.bytes), text: f.text };
 }
 
 const MISS: Record<string, MissAction> = { MISS_ACTION_NORMAL: 'normal', MISS_ACTION_DROP: 'drop' };
@@ -29,8 +30,8 @@ export function flowService(flows: FlowManager, a: Adapter): FlowServiceHandlers
       return {
         flows: l.flows.map(toFlow),
         missAction: l.miss === 'drop' ? 'MISS_ACTION_DROP' : 'MISS_ACTION_NORMAL',
-        missPackets: l.missPackets,
-        missBytes: l.missBytes,
+        missPackets: u64(l.missPackets),
+        missBytes: u64(l.missBytes),
       };
     }),
     ReplaceFlows: a.unary('ReplaceFlows', async (req) => {

@@ -44,7 +44,7 @@ export function hugepageService(hp: HugepageManager, a: Adapter): HugepageServic
     GetPool: a.unary('GetPool', async () => ({ pools: hp.pools().map(toPool) })),
     Reserve: a.unary('Reserve', async (req) => {
       const { reservation, created, grownBy } = await hp.reserve({
-        owner: req.owner, sizeMib: req.sizeMib, pageKb: kbOf(req.pageSize), mode: req.mode,
+        owner: req.owner, sizeMib: Number(req.sizeMib), pageKb: kbOf(req.pageSize), mode: req.mode,
         ...(req.uid !== undefined && req.uid !== null ? { uid: req.uid } : {}),
         ...(req.gid !== undefined && req.gid !== null ? { gid: req.gid } : {}),
       });

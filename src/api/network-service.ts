@@ -8,6 +8,7 @@ import type { Adapter } from './adapter.js';
 import type { KernelInterface, KernelInterface__Output } from './gen/fastpath/v1/KernelInterface.js';
 import type { Network } from './gen/fastpath/v1/Network.js';
 import type { NetworkServiceHandlers } from './gen/fastpath/v1/NetworkService.js';
+import { u64 } from './u64.js';
 
 type Status = Awaited<ReturnType<Orchestrator['kernelStatus']>>;
 
@@ -18,7 +19,7 @@ function toKernel(n: NetworkRecord, st?: Status): KernelInterface | undefined {
     name: k.name, addresses: k.addresses, netns: k.netns ?? '', mac: k.mac,
     punt: Object.entries(k.punt).map(([name, c]) => ({
       name, enabled: c.enabled, pps: c.pps, burst: c.burst,
-      passed: st?.punt[name]?.passed ?? 0, policed: st?.punt[name]?.policed ?? 0,
+      passed: u64(st?.punt[name]?.passed ?? 0n), policed: u64(st?.punt[name]?.policed ?? 0n),
     })),
     kind: st?.path.kind ?? '', reason: st?.path.reason ?? '',
     up: st?.iface?.up ?? false, rxPackets: st?.iface?.rxPackets ?? 0, txPackets: st?.iface?.txPackets ?? 0,

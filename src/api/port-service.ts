@@ -10,6 +10,7 @@ import type { PortServiceHandlers } from './gen/fastpath/v1/PortService.js';
 import type { PortSpec__Output } from './gen/fastpath/v1/PortSpec.js';
 import type { PortStats } from './gen/fastpath/v1/PortStats.js';
 import type { PortStats as DpPortStats } from '../dataplane/index.js';
+import { u64, u64Map } from './u64.js';
 
 export function toPort(v: PortView): Port {
   const r = v.record;
@@ -28,15 +29,15 @@ export function toPort(v: PortView): Port {
       socketPath: v.attach.socketPath, hostDir: v.attach.hostDir, containerDir: v.attach.containerDir,
       ealArgs: v.attach.ealArgs, vdev: v.attach.vdev, dockerRun: v.attach.dockerRun,
     },
-    status: { linkUp: v.linkUp, features: v.features, queuePairs: v.queuePairs },
+    status: { linkUp: v.linkUp, features: u64(v.features), queuePairs: v.queuePairs },
   };
 }
 
 function toStats(s: DpPortStats): PortStats {
   return {
-    name: s.name, network: s.network, linkUp: s.linkUp, rxPackets: s.rxPackets, rxBytes: s.rxBytes,
-    txPackets: s.txPackets, txBytes: s.txBytes, drops: s.drops, peerErrors: s.peerErrors,
-    rxNoL4: s.rxNoL4, macs: s.macs,
+    name: s.name, network: s.network, linkUp: s.linkUp, rxPackets: u64(s.rxPackets), rxBytes: u64(s.rxBytes),
+    txPackets: u64(s.txPackets), txBytes: u64(s.txBytes), drops: u64Map(s.drops), peerErrors: u64Map(s.peerErrors),
+    rxNoL4: u64(s.rxNoL4), macs: s.macs,
   };
 }
 
@@ -44,7 +45,7 @@ function toEvent(e: PortEventView): PortEvent {
   const type = e.kind === 'connected' ? 'PORT_EVENT_TYPE_CONNECTED'
     : e.kind === 'disconnected' ? 'PORT_EVENT_TYPE_DISCONNECTED' : 'PORT_EVENT_TYPE_QUEUE_STATE';
   return {
-    port: e.port, type, features: e.features ?? 0, queuePairs: e.queuePairs ?? 0, vring: e.vring ?? 0,
+    port: e.port, type, features: u64(e.features ?? 0n), queuePairs: e.queuePairs ?? 0, vring: e.vring ?? 0,
     enabled: e.enabled ?? false, timeMs: e.timeMs, reason: e.reason ?? '',
   };
 }

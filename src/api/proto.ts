@@ -2,8 +2,9 @@
 // proto/fastpath/v1 as grpc-js service definitions, made with protobufjs
 // from the JSON descriptor proto/gen.sh writes next to the generated types
 // (gen/descriptor.json), with the options those types were generated with
-// (longs as numbers, enums as strings, defaults filled, no virtual oneof
-// fields). This is what @grpc/proto-loader does, without its cost at every
+// (64-bit integers as decimal strings, as the proto3 JSON mapping has them,
+// so a counter past 2^53 stays exact; enums as strings, defaults filled, no
+// virtual oneof fields). This is what @grpc/proto-loader does, without its cost at every
 // start: parsing .proto files and building descriptor protos took a
 // short-lived process (fastpath-cni, fpctl) about 100 ms. protobufjs comes
 // as its prebuilt "light" bundle: one file, no .proto parser.
@@ -24,7 +25,7 @@ export const DESCRIPTOR = join(dirname(fileURLToPath(import.meta.url)), 'gen', '
 
 export type FastpathProto = NetworkProto & PortProto & SystemProto & HugepagesProto & FlowProto;
 
-const TO_OBJECT: Protobuf.IConversionOptions = { longs: Number, enums: String, defaults: true, oneofs: false };
+const TO_OBJECT: Protobuf.IConversionOptions = { longs: String, enums: String, defaults: true, oneofs: false };
 
 /** proto-loader names a method's lower-case alias this way. */
 const camel = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
@@ -60,7 +61,18 @@ function serviceDefinition(svc: Protobuf.Service): grpc.ServiceDefinition {
 let cached: FastpathProto | undefined;
 let root: Protobuf.Root | undefined;
 
-const protobufLight = (): typeof Protobuf => createRequire(import.meta.url)('protobufjs/dist/light/protobuf.min.js') as typeof Protobuf;
+/** The light bundle cannot find the long package by itself; without it
+ * protobufjs reads and writes 64-bit integers through doubles (a string
+ * past 2^53 is rounded, and past 2^64 becomes garbage). */
+const protobufLight = (): typeof Protobuf => {
+  const req = createRequire(import.meta.url);
+  const pb = req('protobufjs/dist/light/protobuf.min.js') as typeof Protobuf;
+  if (!pb.util.Long) {
+    pb.util.Long = req('long') as typeof pb.util.Long;
+    pb.configure();
+  }
+  return pb;
+};
 
 /** Every message of the descriptor (fastpath.v1 and google.rpc). */
 export function protoRoot(): Protobuf.Root {

@@ -3,6 +3,7 @@
 import type { Dataplane, WorkerStats } from '../dataplane/index.js';
 import type { Adapter } from './adapter.js';
 import type { SystemServiceHandlers } from './gen/fastpath/v1/SystemService.js';
+import { u64 } from './u64.js';
 
 export interface SystemFacts {
   version: string;
@@ -27,9 +28,9 @@ export class LcoreSampler {
     const a = this.prev?.workers.find((w) => w.lcore === lcore);
     const b = this.last?.workers.find((w) => w.lcore === lcore);
     if (!a || !b) return { cyclesPerPacket: 0, busyPercent: 0 };
-    const busy = b.busyCycles - a.busyCycles;
-    const idle = b.idleCycles - a.idleCycles;
-    const pk = b.packets - a.packets;
+    const busy = Number(b.busyCycles - a.busyCycles);
+    const idle = Number(b.idleCycles - a.idleCycles);
+    const pk = Number(b.packets - a.packets);
     return { cyclesPerPacket: pk > 0 ? busy / pk : 0, busyPercent: busy + idle > 0 ? (100 * busy) / (busy + idle) : 0 };
   }
 }
@@ -50,7 +51,7 @@ export function systemService(dp: Dataplane, sampler: LcoreSampler, facts: Syste
         lcores: st.workers.map((w) => {
           const r = sampler.recent(w.lcore);
           return {
-            lcore: w.lcore, role: 'worker', packets: w.packets, cyclesPerPacket: w.cyclesPerPacket,
+            lcore: w.lcore, role: 'worker', packets: u64(w.packets), cyclesPerPacket: w.cyclesPerPacket,
             cyclesPerPacketRecent: r.cyclesPerPacket, busyPercent: w.busyPercent, busyPercentRecent: r.busyPercent,
           };
         }),

@@ -10,8 +10,9 @@ export function formatMode(mode: number): string {
 }
 
 /** Virtio feature bits in hex, as the virtio spec and DPDK logs print them. */
-export function formatFeatures(features: number): string {
-  return `0x${features.toString(16)}`;
+/** 64-bit fields arrive as decimal strings (exact past 2^53). */
+export function formatFeatures(features: string): string {
+  return `0x${BigInt(features).toString(16)}`;
 }
 
 export function modeName(mode: PortMode__Output): 'server' | 'client' {
@@ -29,13 +30,13 @@ export function portVlanName(vlan: number, long = false): string {
   return long ? "the network's" : '-';
 }
 
-export function totalDrops(drops: Record<string, number>): number {
-  return Object.values(drops).reduce((a, b) => a + b, 0);
+export function totalDrops(drops: Record<string, string>): bigint {
+  return Object.values(drops).reduce((a, b) => a + BigInt(b), 0n);
 }
 
 /** Only the reasons that happened, e.g. "no_dest=3 link_down=1"; "-" if none. */
-export function dropReasons(drops: Record<string, number>): string {
-  const seen = Object.entries(drops).filter(([, n]) => n > 0);
+export function dropReasons(drops: Record<string, string>): string {
+  const seen = Object.entries(drops).filter(([, n]) => BigInt(n) > 0n);
   return seen.length === 0 ? '-' : seen.map(([k, n]) => `${k}=${n}`).join(' ');
 }
 
@@ -79,7 +80,7 @@ function eventDetails(e: PortEvent__Output): string {
  * measure column widths against, so the columns have fixed minimum widths.
  */
 export function formatEventLine(e: PortEvent__Output): string {
-  const time = new Date(e.timeMs).toISOString();
+  const time = new Date(Number(e.timeMs)).toISOString();
   return `${time}  ${e.port.padEnd(15)}  ${eventName(e.type).padEnd(12)}  ${eventDetails(e)}`.trimEnd();
 }
 

@@ -62,7 +62,7 @@ export interface PortView {
   record: PortRecord;
   attach: AttachInfo;
   linkUp: boolean;
-  features: number;
+  features: bigint;
   queuePairs: number;
 }
 
@@ -71,7 +71,7 @@ export type PortEventKind = 'connected' | 'disconnected' | 'queue-state';
 export interface PortEventView {
   port: string;
   kind: PortEventKind;
-  features?: number;
+  features?: bigint;
   queuePairs?: number;
   vring?: number;
   enabled?: boolean;
@@ -95,7 +95,7 @@ const unset0 = (v: number | undefined): number | undefined => (v === 0 ? undefin
 
 
 export class Orchestrator extends EventEmitter<OrchestratorEvents> {
-  private readonly links = new Map<string, { up: boolean; features: number; queuePairs: number }>();
+  private readonly links = new Map<string, { up: boolean; features: bigint; queuePairs: number }>();
 
   constructor(
     private readonly dp: SwitchPlane,
@@ -357,13 +357,13 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       record: p,
       attach: attachFor(p, rp.socketPath, rp.dir, this.hugepagesOf(p.name)),
       linkUp: link?.up ?? false,
-      features: link?.up ? link.features : 0,
+      features: link?.up ? link.features : 0n,
       queuePairs: link?.up ? link.queuePairs : 0,
     };
   }
 
   private onLink(ev: LinkEvent): void {
-    const features = Number(ev.features ?? 0n);
+    const features = ev.features ?? 0n;
     this.links.set(ev.port, { up: ev.up, features, queuePairs: ev.queuePairs ?? 0 });
     this.emit('port-event', {
       port: ev.port, kind: ev.up ? 'connected' : 'disconnected', timeMs: Date.now(),

@@ -50,26 +50,30 @@ export interface PortStats {
   linkUp: boolean;
   queuePairs: number;
   features: bigint;
-  rxPackets: number;
-  rxBytes: number;
-  txPackets: number;
-  txBytes: number;
+  /* Counters are bigint, as the data plane keeps them (uint64): a byte
+   * counter passes 2^53, where a number stops being exact, after about eight
+   * days at 100 Gbit/s. */
+  rxPackets: bigint;
+  rxBytes: bigint;
+  txPackets: bigint;
+  txBytes: bigint;
   /** Drops by reason (see native/include/fp/fp_counters.h). */
-  drops: Record<string, number>;
+  drops: Record<string, bigint>;
   /** What the port's peer did wrong, by kind (FP_PEER_ERRORS). */
-  peerErrors: Record<string, number>;
+  peerErrors: Record<string, bigint>;
   /** Classified frames whose transport header could not be reached. */
-  rxNoL4: number;
+  rxNoL4: bigint;
   /** Source MACs learned on the port. */
   macs: number;
 }
 
 export interface WorkerStats {
   lcore: number;
-  busyCycles: number;
-  idleCycles: number;
-  packets: number;
-  iterations: number;
+  /** Cycle counts pass 2^53 after about a month at 3 GHz. */
+  busyCycles: bigint;
+  idleCycles: bigint;
+  packets: bigint;
+  iterations: bigint;
   /** Busy cycles per packet, as OVS pmd-perf-show reports it. */
   cyclesPerPacket: number;
   busyPercent: number;
@@ -278,9 +282,9 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     await this.call((a) => a.setPunt(network, names.map((n) => classes[n] ?? { enabled: false, pps: 0, burst: 0 })));
   }
 
-  async puntStats(network: string): Promise<Record<string, { passed: number; policed: number }>> {
+  async puntStats(network: string): Promise<Record<string, { passed: bigint; policed: bigint }>> {
     const raw = await this.call((a) => a.puntStats(network));
-    return Object.fromEntries(this.puntClassNames().map((n, i) => [n, { passed: Number(raw.passed[i]), policed: Number(raw.policed[i]) }]));
+    return Object.fromEntries(this.puntClassNames().map((n, i) => [n, { passed: raw.passed[i] ?? 0n, policed: raw.policed[i] ?? 0n }]));
   }
 
   puntClassNames(): string[] {
@@ -337,27 +341,28 @@ function convertStats(addon: NativeAddon, raw: NativeStats): DataplaneStats {
   const wnames = addon.workerCounterNames();
   const enames = addon.peerErrorNames();
   const ports = raw.ports.map((p) => {
-    const v: Record<string, number> = {};
-    pnames.forEach((n, i) => { v[n] = Number(p.counters[i]); });
-    const drops: Record<string, number> = {};
-    for (const n of pnames) if (n.startsWith('drop_')) drops[n.slice(5)] = v[n] ?? 0;
-    const peerErrors = Object.fromEntries(enames.map((n, i) => [n, Number(p.peerErrors[i])]));
+    const v: Record<string, bigint> = {};
+    pnames.forEach((n, i) => { v[n] = p.counters[i] ?? 0n; });
+    const drops: Record<string, bigint> = {};
+    for (const n of pnames) if (n.startsWith('drop_')) drops[n.slice(5)] = v[n] ?? 0n;
+    const peerErrors = Object.fromEntries(enames.map((n, i) => [n, p.peerErrors[i] ?? 0n]));
     return {
       name: p.name, network: p.network, linkUp: p.linkUp, queuePairs: p.queuePairs, features: p.features,
-      rxPackets: v.rx_packets ?? 0, rxBytes: v.rx_bytes ?? 0, txPackets: v.tx_packets ?? 0, txBytes: v.tx_bytes ?? 0,
-      drops, peerErrors, rxNoL4: v.rx_no_l4 ?? 0, macs: p.macs,
+      rxPackets: v.rx_packets ?? 0n, rxBytes: v.rx_bytes ?? 0n, txPackets: v.tx_packets ?? 0n, txBytes: v.tx_bytes ?? 0n,
+      drops, peerErrors, rxNoL4: v.rx_no_l4 ?? 0n, macs: p.macs,
     };
   });
   const workers = raw.workers.map((w) => {
-    const v: Record<string, number> = {};
-    wnames.forEach((n, i) => { v[n] = Number(w.counters[i]); });
-    const busy = v.busy_cycles ?? 0;
-    const idle = v.idle_cycles ?? 0;
-    const packets = v.packets ?? 0;
+    const v: Record<string, bigint> = {};
+    wnames.forEach((n, i) => { v[n] = w.counters[i] ?? 0n; });
+    const busy = v.busy_cycles ?? 0n;
+    const idle = v.idle_cycles ?? 0n;
+    const packets = v.packets ?? 0n;
     return {
-      lcore: w.lcore, busyCycles: busy, idleCycles: idle, packets, iterations: v.iterations ?? 0,
-      cyclesPerPacket: packets > 0 ? busy / packets : 0,
-      busyPercent: busy + idle > 0 ? (100 * busy) / (busy + idle) : 0,
+      lcore: w.lcore, busyCycles: busy, idleCycles: idle, packets, iterations: v.iterations ?? 0n,
+      // Ratios need no exactness: doubles past 2^53 are still right to 1e-16.
+      cyclesPerPacket: packets > 0n ? Number(busy) / Number(packets) : 0,
+      busyPercent: busy + idle > 0n ? (100 * Number(busy)) / Number(busy + idle) : 0,
     };
   });
   return {

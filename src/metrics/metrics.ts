@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Prometheus metrics (prom-client): data plane counters are read from the
-// data plane at scrape time; gRPC calls are counted as they finish.
+// data plane at scrape time (as doubles, which is all Prometheus keeps); gRPC
+// calls are counted as they finish.
 import { createServer, type Server } from 'node:http';
 
 import type { status } from '@grpc/grpc-js';
@@ -23,13 +24,13 @@ export class Metrics {
       (pending ??= dp.stats().finally(() => { pending = undefined; }));
     collectDefaultMetrics({ register: r, prefix: 'fastpathd_' });
     const portLabels = ['port', 'network'] as const;
-    const traffic = (name: string, help: string, pick: (p: Awaited<ReturnType<Dataplane['stats']>>['ports'][number]) => number) =>
+    const traffic = (name: string, help: string, pick: (p: Awaited<ReturnType<Dataplane['stats']>>['ports'][number]) => bigint) =>
       new Counter({
         name, help, labelNames: portLabels, registers: [r],
         async collect() {
           const s = await stats();
           this.reset();
-          for (const p of s.ports) this.inc({ port: p.name, network: p.network }, pick(p));
+          for (const p of s.ports) this.inc({ port: p.name, network: p.network }, Number(pick(p)));
         },
       });
     traffic('fastpath_port_rx_packets_total', 'Frames received from the guest', (p) => p.rxPackets);
@@ -42,7 +43,7 @@ export class Metrics {
         const s = await stats();
         this.reset();
         for (const p of s.ports) {
-          for (const [reason, n] of Object.entries(p.drops)) this.inc({ port: p.name, network: p.network, reason }, n);
+          for (const [reason, n] of Object.entries(p.drops)) this.inc({ port: p.name, network: p.network, reason }, Number(n));
         }
       },
     });

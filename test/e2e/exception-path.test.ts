@@ -19,7 +19,7 @@ import { TestpmdContainer } from '../harness/cnf/testpmd.js';
 import { parseFlow } from '../../src/core/flows/flow-text.js';
 import { Daemon } from '../helpers/daemon.js';
 import { AUTO_KIND, AUTO_PATH_RE, HAS_VHOST_NET } from '../helpers/exception-path.js';
-import { until } from '../helpers/fixture.js';
+import { counts, until } from '../helpers/fixture.js';
 import { codeOf } from '../helpers/grpc-status.js';
 import { frame } from '../helpers/frames.js';
 import { PcapCnf } from '../helpers/pcap-cnf.js';
@@ -41,17 +41,26 @@ function ping(count: number, target = '10.77.0.2'): { sent: number; received: nu
   return { sent: Number(m[1]), received: Number(m[2]) };
 }
 
-async function network(name = NET): Promise<Network__Output> {
+/** The network, with its kernel interface's counters as numbers. */
+async function network(name = NET) {
   const c = d.client;
-  return (await c.unary(c.networks, c.networks.GetNetwork, { name })).network!;
+  const n = (await c.unary(c.networks, c.networks.GetNetwork, { name })).network!;
+  const k = n.kernelInterface!;
+  return {
+    ...n,
+    kernelInterface: {
+      ...k, rxPackets: Number(k.rxPackets), txPackets: Number(k.txPackets),
+      punt: k.punt.map((p) => ({ ...p, passed: Number(p.passed), policed: Number(p.policed) })),
+    },
+  };
 }
 
 async function kernelPortStats() {
   const c = d.client;
-  return (await c.unary(c.ports, c.ports.GetPortStats, { name: '' })).stats.find((s) => s.name === `kernel:${IFACE}`)!;
+  return counts((await c.unary(c.ports, c.ports.GetPortStats, { name: '' })).stats.find((s) => s.name === `kernel:${IFACE}`)!);
 }
 
-function punt(n: Network__Output, cls: string) {
+function punt(n: Awaited<ReturnType<typeof network>>, cls: string) {
   return n.kernelInterface!.punt.find((p) => p.name === cls)!;
 }
 
@@ -145,7 +154,7 @@ describe('kernel exception path', () => {
     const seconds = (Date.now() - t0) / 1000;
     // Every flood frame fastpath took in was headed for the kernel, and was
     // either passed or policed (the policer counts both).
-    const c3In = async () => (await c.unary(c.ports, c.ports.GetPortStats, { name: 'c3' })).stats[0]!.rxPackets;
+    const c3In = async () => Number((await c.unary(c.ports, c.ports.GetPortStats, { name: 'c3' })).stats[0]!.rxPackets);
     const settled = await until(async () => ({ n: await network(), rx: await c3In() }),
       (x) => punt(x.n, 'other').passed + punt(x.n, 'other').policed - punt(before, 'other').passed - punt(before, 'other').policed === x.rx,
       'every flood frame passed or policed');

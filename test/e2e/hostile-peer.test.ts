@@ -14,7 +14,7 @@ import type { Port__Output } from '../../src/api/gen/fastpath/v1/Port.js';
 import type { PortEvent__Output } from '../../src/api/gen/fastpath/v1/PortEvent.js';
 import { TestpmdContainer } from '../harness/cnf/testpmd.js';
 import { Daemon } from '../helpers/daemon.js';
-import { until } from '../helpers/fixture.js';
+import { counts, until } from '../helpers/fixture.js';
 import { fdCount, maxDuring, rssMb, runHostile } from '../helpers/hostile.js';
 import { watchGaps } from '../helpers/tenant.js';
 
@@ -33,7 +33,7 @@ async function attach(p: Port__Output, name: string, forwardMode: string, extraA
 
 async function stats(name: string) {
   const c = d.client;
-  return (await c.unary(c.ports, c.ports.GetPortStats, { name })).stats[0]!;
+  return counts((await c.unary(c.ports, c.ports.GetPortStats, { name })).stats[0]!);
 }
 
 async function linkUp(name: string, up: boolean): Promise<void> {

@@ -63,7 +63,7 @@ describe('hugepage reservations', () => {
     const before = sysfs();
     const r = await reserve('c1', 64);
     expect(r.created).toBe(true);
-    expect(r.reservation).toMatchObject({ owner: 'c1', sizeMib: 64, pages: 32, mountPath: join(hugeRoot, 'c1'), mounted: true });
+    expect(r.reservation).toMatchObject({ owner: 'c1', sizeMib: '64', pages: 32, mountPath: join(hugeRoot, 'c1'), mounted: true });
     expect(mountLine(join(hugeRoot, 'c1'))).toMatch(/hugetlbfs .*pagesize=2M,size=67108864,min_size=67108864/);
     expect(sysfs().reserved).toBe(before.reserved + 32);
     expect(sysfs().free).toBe(before.free);
@@ -91,8 +91,8 @@ describe('hugepage reservations', () => {
     await a.cmd('start tx_first 4');
     expect((await b.waitStats((s) => s.rxPackets >= 128)).rxPackets).toBe(128);
     const c1 = (await list()).find((r) => r.owner === 'c1')!;
-    expect(c1.usedBytes).toBeGreaterThan(0);
-    expect(c1.usedBytes).toBeLessThanOrEqual(64 << 20);
+    expect(Number(c1.usedBytes)).toBeGreaterThan(0);
+    expect(Number(c1.usedBytes)).toBeLessThanOrEqual(64 << 20);
     await expectAccountingMatches();
   });
 

@@ -16,23 +16,24 @@ const ROOT = '/run/fastpath-demo';
 const MAC_A = '02:fa:00:00:00:0a';
 const MAC_B = '02:fa:00:00:00:0b';
 
-const fmt = (n: number): string => n.toLocaleString('en-US');
+const fmt = (n: number | bigint): string => n.toLocaleString('en-US');
 const mpps = (pps: number): string => `${(pps / 1e6).toFixed(2)} Mpps`;
 
 function table(s: DataplaneStats, prev: DataplaneStats, dt: number): string {
   const rows = s.ports.map((p) => {
     const q = prev.ports.find((x) => x.name === p.name);
-    const rate = q ? (p.txPackets - q.txPackets) / dt : 0;
-    const drops = Object.values(p.drops).reduce((a, b) => a + b, 0);
+    const rate = q ? Number(p.txPackets - q.txPackets) / dt : 0;
+    const drops = Object.values(p.drops).reduce((a, b) => a + b, 0n);
     return [p.name, p.linkUp ? 'up' : 'down', fmt(p.rxPackets), fmt(p.txPackets), fmt(drops), mpps(rate)];
   });
   const ports = renderTable([{ header: 'port' }, { header: 'link' }, { header: 'rx packets', align: 'right' }, { header: 'tx packets', align: 'right' },
     { header: 'drops', align: 'right' }, { header: 'tx rate', align: 'right' }], rows).replace(/^/gm, '  ');
   const w = s.workers[0]!;
   const pw = prev.workers[0]!;
-  const dPk = w.packets - pw.packets;
-  const cpp = dPk > 0 ? (w.busyCycles - pw.busyCycles) / dPk : 0;
-  const busy = (100 * (w.busyCycles - pw.busyCycles)) / Math.max(1, w.busyCycles - pw.busyCycles + w.idleCycles - pw.idleCycles);
+  const dPk = Number(w.packets - pw.packets);
+  const dBusy = Number(w.busyCycles - pw.busyCycles);
+  const cpp = dPk > 0 ? dBusy / dPk : 0;
+  const busy = (100 * dBusy) / Math.max(1, dBusy + Number(w.idleCycles - pw.idleCycles));
   return [
     ports,
     `  worker lcore ${w.lcore}: ${mpps(dPk / dt)} switched, ${cpp.toFixed(0)} cycles/packet, ${busy.toFixed(0)}% busy, mbufs in use ${s.mbufs.inUse}`,
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
     const sa = await ca.portStats();
     const sb = await cb.portStats();
     const end = await dp.stats();
-    const drops = end.ports.reduce((n, p) => n + Object.values(p.drops).reduce((x, y) => x + y, 0), 0);
+    const drops = end.ports.reduce((n, p) => n + Object.values(p.drops).reduce((x, y) => x + y, 0n), 0n);
     console.log('\nBoth containers share CPU 0 here (the worker has CPU 1), so the rate above is bounded by Linux');
     console.log('switching between them, not by the switch: `npm run bench:loop` measures throughput.');
     console.log(`A sent ${fmt(sa.txPackets)} and received ${fmt(sa.rxPackets)}; B sent ${fmt(sb.txPackets)} and received ${fmt(sb.rxPackets)}; switch drops: ${fmt(drops)}`);

@@ -24,6 +24,8 @@ export class FakeDataplane extends EventEmitter<DataplaneEvents> implements Swit
   readonly punt = new Map<string, Record<string, NativePuntClass>>();
   /** Every mutating call, in order: "addPort web0". */
   readonly calls: string[] = [];
+  /** Counters a test sets for a port (as the data plane keeps them: uint64). */
+  readonly counters = new Map<string, Partial<Pick<DataplaneStats['ports'][number], 'rxPackets' | 'rxBytes' | 'txPackets' | 'txBytes' | 'drops'>>>();
   private readonly failures = new Map<Method, Error>();
 
   constructor(config: Partial<DataplaneConfig> = {}) {
@@ -84,8 +86,8 @@ export class FakeDataplane extends EventEmitter<DataplaneEvents> implements Swit
     return {
       tscHz: 2_000_000_000, mbufs: { total: 8192, available: 8192, inUse: 0 }, guard: { regions: 0, lost: 0 }, workers: [],
       ports: [...this.ports.values()].map((p) => ({
-        name: p.name, network: p.network, linkUp: false, queuePairs: 0, features: 0n, rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0,
-        drops: {}, peerErrors: {}, rxNoL4: 0, macs: 0,
+        name: p.name, network: p.network, linkUp: false, queuePairs: 0, features: 0n, rxPackets: 0n, rxBytes: 0n, txPackets: 0n, txBytes: 0n,
+        drops: {}, peerErrors: {}, rxNoL4: 0n, macs: 0, ...this.counters.get(p.name),
       })),
     };
   }
@@ -118,8 +120,8 @@ export class FakeDataplane extends EventEmitter<DataplaneEvents> implements Swit
     this.punt.set(network, classes);
   }
 
-  async puntStats(_network: string): Promise<Record<string, { passed: number; policed: number }>> {
-    return Object.fromEntries(PUNT_CLASSES.map((c) => [c.name, { passed: 0, policed: 0 }]));
+  async puntStats(_network: string): Promise<Record<string, { passed: bigint; policed: bigint }>> {
+    return Object.fromEntries(PUNT_CLASSES.map((c) => [c.name, { passed: 0n, policed: 0n }]));
   }
 
   puntClassNames(): string[] {

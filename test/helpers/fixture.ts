@@ -65,10 +65,34 @@ export async function stopAllCnfs(): Promise<void> {
 }
 
 
+/** A port's counters as numbers, to compare with testpmd's: test traffic
+ * stays far below 2^53 (test/unit/u64.test.ts covers exactness). */
 export async function portStats(dp: Dataplane, name: string) {
   const s = (await dp.stats()).ports.find((p) => p.name === name);
   if (!s) throw new Error(`no stats for port ${name}`);
-  return s;
+  return counts(s);
+}
+
+type Wide = bigint | string;
+interface WidePortStats {
+  rxPackets: Wide; rxBytes: Wide; txPackets: Wide; txBytes: Wide; rxNoL4: Wide;
+  drops: Record<string, Wide>; peerErrors: Record<string, Wide>;
+}
+
+/** Port counters from the data plane (bigint) or the API (decimal strings)
+ * as numbers for assertions. */
+export function counts<T extends WidePortStats>(s: T) {
+  return {
+    ...s,
+    rxPackets: Number(s.rxPackets), rxBytes: Number(s.rxBytes), txPackets: Number(s.txPackets), txBytes: Number(s.txBytes),
+    rxNoL4: Number(s.rxNoL4), drops: numbers(s.drops), peerErrors: numbers(s.peerErrors),
+  };
+}
+
+/** Counter maps (bigint from the data plane, decimal strings from the API)
+ * as numbers for assertions. */
+export function numbers(m: Record<string, Wide>): Record<string, number> {
+  return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, Number(v)]));
 }
 
 export async function waitLink(dp: Dataplane, name: string, up: boolean) {

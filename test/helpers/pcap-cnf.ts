@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Port__Output } from '../../src/api/gen/fastpath/v1/Port.js';
 import { TestpmdContainer } from '../harness/cnf/testpmd.js';
 import type { Daemon } from './daemon.js';
-import { until } from './fixture.js';
+import { numbers, until } from './fixture.js';
 import { readPcap, writePcap } from './frames.js';
 
 export class PcapCnf {
@@ -71,7 +71,7 @@ export type PortCounters = Record<string, { rx: number; tx: number; drops: Recor
 export async function portCounters(d: Daemon): Promise<PortCounters> {
   const c = d.client;
   const res = await c.unary(c.ports, c.ports.GetPortStats, { name: '' });
-  return Object.fromEntries(res.stats.map((s) => [s.name, { rx: Number(s.rxPackets), tx: Number(s.txPackets), drops: s.drops }]));
+  return Object.fromEntries(res.stats.map((s) => [s.name, { rx: Number(s.rxPackets), tx: Number(s.txPackets), drops: numbers(s.drops) }]));
 }
 
 export interface PcapRound {

@@ -27,7 +27,7 @@ export const hugepagesPool: CommandSpec = {
       [{ header: 'PAGE' }, { header: 'TOTAL', align: 'right' }, { header: 'FREE', align: 'right' }, { header: 'KERNEL-RSVD', align: 'right' },
         { header: 'RESERVED', align: 'right' }, { header: 'FASTPATH', align: 'right' }, { header: 'AVAILABLE', align: 'right' }],
       res.pools.map((p) => [sizeName(p.pageSize), String(p.total), String(p.free), String(p.kernelReserved),
-        String(p.reservedByFastpath), String(p.usedByFastpath), `${p.available} (${mib(p.available, p.pageBytes)})`]),
+        String(p.reservedByFastpath), String(p.usedByFastpath), `${p.available} (${mib(p.available, Number(p.pageBytes))})`]),
     ));
   },
 };
@@ -91,7 +91,7 @@ export const hugepagesList: CommandSpec = {
     ctx.print(renderTable(
       [{ header: 'OWNER' }, { header: 'SIZE', align: 'right' }, { header: 'PAGE' }, { header: 'USED', align: 'right' },
         { header: 'MODE' }, { header: 'MOUNTED' }, { header: 'MOUNT' }],
-      res.reservations.map((r) => [r.owner, `${r.sizeMib} MiB`, sizeName(r.pageSize), `${Math.round(r.usedBytes / (1 << 20))} MiB`,
+      res.reservations.map((r) => [r.owner, `${r.sizeMib} MiB`, sizeName(r.pageSize), `${BigInt(r.usedBytes) >> 20n} MiB`,
         formatMode(r.mode), r.mounted ? 'yes' : 'NO', r.mountPath]),
     ));
   },

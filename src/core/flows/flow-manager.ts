@@ -17,16 +17,16 @@ export interface FlowView {
   id: number;
   network: string;
   spec: FlowSpec;
-  packets: number;
-  bytes: number;
+  packets: bigint;
+  bytes: bigint;
   text: string;
 }
 
 export interface FlowListing {
   flows: FlowView[];
   miss: MissAction;
-  missPackets: number;
-  missBytes: number;
+  missPackets: bigint;
+  missBytes: bigint;
 }
 
 interface Logger {
@@ -168,8 +168,8 @@ export class FlowManager {
     return {
       flows: await this.views(network, recs, stats),
       miss: this.missOf(network),
-      missPackets: missAt >= 0 ? Number(stats.packets[missAt]) : 0,
-      missBytes: missAt >= 0 ? Number(stats.bytes[missAt]) : 0,
+      missPackets: (missAt >= 0 ? stats.packets[missAt] : undefined) ?? 0n,
+      missBytes: (missAt >= 0 ? stats.bytes[missAt] : undefined) ?? 0n,
     };
   }
 
@@ -223,8 +223,8 @@ export class FlowManager {
       const i = at.get(r.id);
       return {
         id: r.id, network, spec: r.spec, text: formatFlow(r.spec),
-        packets: i === undefined ? 0 : Number(st.packets[i]),
-        bytes: i === undefined ? 0 : Number(st.bytes[i]),
+        packets: (i === undefined ? undefined : st.packets[i]) ?? 0n,
+        bytes: (i === undefined ? undefined : st.bytes[i]) ?? 0n,
       };
     });
   }

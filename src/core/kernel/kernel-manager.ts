@@ -112,7 +112,7 @@ export class KernelInterfaces {
     await this.dp.removeKernelPort(rec.name);
   }
 
-  async status(network: string, rec: KernelRecord): Promise<{ iface?: KernelIfaceStatus; punt: Record<string, { passed: number; policed: number }> }> {
+  async status(network: string, rec: KernelRecord): Promise<{ iface?: KernelIfaceStatus; punt: Record<string, { passed: bigint; policed: bigint }> }> {
     const iface = await kernelIfaceStatus(rec.name, rec.netns).catch(() => undefined);
     return { ...(iface ? { iface } : {}), punt: await this.dp.puntStats(network) };
   }

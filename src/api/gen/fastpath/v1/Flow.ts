@@ -18,7 +18,7 @@ export interface Flow__Output {
   'id': (number);
   'network': (string);
   'spec': (_fastpath_v1_FlowSpec__Output | null);
-  'packets': (number);
-  'bytes': (number);
+  'packets': (string);
+  'bytes': (string);
   'text': (string);
 }

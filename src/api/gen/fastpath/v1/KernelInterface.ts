@@ -27,6 +27,6 @@ export interface KernelInterface__Output {
   'reason': (string);
   'mac': (string);
   'up': (boolean);
-  'rxPackets': (number);
-  'txPackets': (number);
+  'rxPackets': (string);
+  'txPackets': (string);
 }

@@ -17,7 +17,7 @@ export interface LcoreStats {
 export interface LcoreStats__Output {
   'lcore': (number);
   'role': (string);
-  'packets': (number);
+  'packets': (string);
   'cyclesPerPacket': (number);
   'cyclesPerPacketRecent': (number);
   'busyPercent': (number);

@@ -16,6 +16,6 @@ export interface ListFlowsResponse {
 export interface ListFlowsResponse__Output {
   'flows': (_fastpath_v1_Flow__Output)[];
   'missAction': (_fastpath_v1_MissAction__Output);
-  'missPackets': (number);
-  'missBytes': (number);
+  'missPackets': (string);
+  'missBytes': (string);
 }

@@ -18,7 +18,7 @@ export interface Pool {
 
 export interface Pool__Output {
   'pageSize': (_fastpath_v1_PageSize__Output);
-  'pageBytes': (number);
+  'pageBytes': (string);
   'total': (number);
   'free': (number);
   'kernelReserved': (number);

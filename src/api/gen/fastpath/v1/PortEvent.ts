@@ -19,10 +19,10 @@ export interface PortEvent {
 export interface PortEvent__Output {
   'port': (string);
   'type': (_fastpath_v1_PortEventType__Output);
-  'features': (number);
+  'features': (string);
   'queuePairs': (number);
   'vring': (number);
   'enabled': (boolean);
-  'timeMs': (number);
+  'timeMs': (string);
   'reason': (string);
 }

@@ -22,12 +22,12 @@ export interface PortStats__Output {
   'name': (string);
   'network': (string);
   'linkUp': (boolean);
-  'rxPackets': (number);
-  'rxBytes': (number);
-  'txPackets': (number);
-  'txBytes': (number);
-  'drops': ({[key: string]: number});
-  'peerErrors': ({[key: string]: number});
-  'rxNoL4': (number);
+  'rxPackets': (string);
+  'rxBytes': (string);
+  'txPackets': (string);
+  'txBytes': (string);
+  'drops': ({[key: string]: string});
+  'peerErrors': ({[key: string]: string});
+  'rxNoL4': (string);
   'macs': (number);
 }

@@ -12,6 +12,6 @@ export interface PortStatus {
 
 export interface PortStatus__Output {
   'linkUp': (boolean);
-  'features': (number);
+  'features': (string);
   'queuePairs': (number);
 }

@@ -18,6 +18,6 @@ export interface PuntClass__Output {
   'enabled': (boolean);
   'pps': (number);
   'burst': (number);
-  'passed': (number);
-  'policed': (number);
+  'passed': (string);
+  'policed': (string);
 }

@@ -22,13 +22,13 @@ export interface Reservation {
 
 export interface Reservation__Output {
   'owner': (string);
-  'sizeMib': (number);
+  'sizeMib': (string);
   'pageSize': (_fastpath_v1_PageSize__Output);
   'mountPath': (string);
   'mode': (number);
   'uid'?: (number);
   'gid'?: (number);
   'pages': (number);
-  'usedBytes': (number);
+  'usedBytes': (string);
   'mounted': (boolean);
 }

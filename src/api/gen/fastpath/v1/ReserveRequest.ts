@@ -18,7 +18,7 @@ export interface ReserveRequest {
 
 export interface ReserveRequest__Output {
   'owner': (string);
-  'sizeMib': (number);
+  'sizeMib': (string);
   'pageSize': (_fastpath_v1_PageSize__Output);
   'mode': (number);
   'uid'?: (number);
