@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // A reference for what the switch does with a frame on a network with a flow
-// table, written from the documented semantics (README: Switching behaviour,
+// table, written from the documented semantics (proto/README.md: Switching behaviour,
 // Flow rules, Tenant isolation), not from the C code: the differential test
 // (test/e2e/flow-differential.test.ts) sends random frames through the real
 // data plane and compares every frame's fate with this.

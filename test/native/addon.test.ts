@@ -23,7 +23,7 @@ describe('native addon', () => {
     expect(a.portCounterNames().slice(0, 4)).toEqual(['rx_packets', 'rx_bytes', 'tx_packets', 'tx_bytes']);
     expect(a.portCounterNames()).toContain('drop_tx_full');
     expect(a.workerCounterNames()).toEqual(['busy_cycles', 'idle_cycles', 'packets', 'iterations', 'busy_iterations']);
-    // The compiled tables and the generated TS lists (fpctl's help, the README) agree.
+    // The compiled tables and the generated TS lists (fpctl's help, native/README.md) agree.
     expect(a.portCounterNames().filter((n) => n.startsWith('drop_'))).toEqual(DROP_REASONS.map((r) => `drop_${r.name}`));
     expect(a.puntClassNames()).toEqual(PUNT_CLASSES.map((c) => c.name));
     expect(a.peerErrorNames()).toEqual(PEER_ERRORS.map((e) => e.name));
