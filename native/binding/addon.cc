@@ -6,6 +6,7 @@
 
 #include <sys/stat.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -135,7 +136,21 @@ static uint32_t U32(const Napi::Object& o, const char* key) {
   return v.IsNumber() ? v.As<Napi::Number>().Uint32Value() : 0;
 }
 
-// addPort({name, network, path, client, queues, vlan, macLimit[, security][, memifRingLog2 | driver, devargs, kernel]})
+// rxqAffinity: [lcore of queue 0, lcore of queue 1, ...], -1 where the
+// queue is placed by load. TS checked the length and the lcores.
+static void Affinity(const Napi::Value& v, uint32_t* pinned, uint16_t* lcore) {
+  *pinned = 0;
+  if (!v.IsArray()) return;
+  Napi::Array a = v.As<Napi::Array>();
+  for (uint32_t q = 0; q < a.Length() && q < FP_MAX_QUEUES; q++) {
+    int32_t l = a.Get(q).ToNumber().Int32Value();
+    if (l < 0) continue;
+    *pinned |= 1u << q;
+    lcore[q] = static_cast<uint16_t>(l);
+  }
+}
+
+// addPort({name, network, path, client, queues, vlan, macLimit[, rxqAffinity][, security][, memifRingLog2 | driver, devargs, kernel]})
 static Napi::Value AddPort(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsObject())
     throw Napi::TypeError::New(info.Env(), "addPort(conf)");
@@ -149,6 +164,7 @@ static Napi::Value AddPort(const Napi::CallbackInfo& info) {
   conf->queues = static_cast<uint16_t>(o.Get("queues").As<Napi::Number>().Uint32Value());
   conf->vlan = static_cast<uint16_t>(o.Get("vlan").As<Napi::Number>().Uint32Value());
   conf->mac_limit = U32(o, "macLimit");
+  Affinity(o.Get("rxqAffinity"), &conf->rxq_pinned, conf->rxq_lcore);
   if (o.Get("security").IsObject()) {
     // {macs: Uint8Array[] (6 bytes), ip4: Uint8Array[] (4), ip6: Uint8Array[] (16)}; TS checked the counts.
     Napi::Object sec = o.Get("security").As<Napi::Object>();
@@ -185,6 +201,17 @@ static Napi::Value AddPort(const Napi::CallbackInfo& info) {
 static Napi::Value RemovePort(const Napi::CallbackInfo& info) {
   auto name = std::make_shared<std::string>(Arg(info, 0));
   return AsyncCall::Run(info.Env(), [name](char* err) { return fp_port_remove(name->c_str(), err); });
+}
+
+// setRxqAffinity(name, [lcore per queue, -1: by load])
+static Napi::Value SetRxqAffinity(const Napi::CallbackInfo& info) {
+  auto name = std::make_shared<std::string>(Arg(info, 0));
+  auto pins = std::make_shared<std::pair<uint32_t, std::array<uint16_t, FP_MAX_QUEUES>>>();
+  pins->second.fill(0);
+  Affinity(info.Length() > 1 ? info[1] : info.Env().Undefined(), &pins->first, pins->second.data());
+  return AsyncCall::Run(info.Env(), [name, pins](char* err) {
+    return fp_port_set_rxq_affinity(name->c_str(), pins->first, pins->second.data(), err);
+  });
 }
 
 // Bytes of a Buffer/Uint8Array (or nothing) into dst; the TS side sizes them.
@@ -357,6 +384,20 @@ static Napi::Value Stats(const Napi::CallbackInfo& info) {
           po.Set("counters", Counters(env, p.counters, FP_PORT_COUNTER_MAX));
           po.Set("peerErrors", Counters(env, p.peer_errors, FP_PEER_ERROR_MAX));
           po.Set("macs", p.macs);
+          Napi::Array qs = Napi::Array::New(env, p.queues);
+          for (uint16_t q = 0; q < p.queues; q++) {
+            const fp_queue_stats& s = p.queue[q];
+            Napi::Object qo = Napi::Object::New(env);
+            qo.Set("lcore", s.lcore);
+            qo.Set("pinned", s.pinned != 0);
+            qo.Set("rxEnabled", s.rx_enabled != 0);
+            qo.Set("txEnabled", s.tx_enabled != 0);
+            qo.Set("rxPackets", Napi::BigInt::New(env, s.rx_packets));
+            qo.Set("txPackets", Napi::BigInt::New(env, s.tx_packets));
+            qo.Set("rxCycles", Napi::BigInt::New(env, s.rx_cycles));
+            qs.Set(q, qo);
+          }
+          po.Set("queues", qs);
           ports.Set(i, po);
         }
         o.Set("ports", ports);
@@ -454,6 +495,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("deleteNetwork", Napi::Function::New(env, DeleteNetwork));
   exports.Set("addPort", Napi::Function::New(env, AddPort));
   exports.Set("removePort", Napi::Function::New(env, RemovePort));
+  exports.Set("setRxqAffinity", Napi::Function::New(env, SetRxqAffinity));
   exports.Set("stats", Napi::Function::New(env, Stats));
   exports.Set("setFlowTable", Napi::Function::New(env, SetFlowTable));
   exports.Set("flowStats", Napi::Function::New(env, FlowStats));

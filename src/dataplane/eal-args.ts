@@ -29,6 +29,8 @@ export function readHugepages(): HugepageView {
 
 export interface EalPlan {
   argv: string[];
+  /** CPUs that run more than one lcore (the daemon warns: not fast). */
+  sharedCpus: number[];
   hugePages: boolean;
   /** Why hugepages were or were not used, for the logs. */
   memoryReason: string;
@@ -40,9 +42,9 @@ export function planEal(cfg: DataplaneConfig, huge: HugepageView): EalPlan {
   for (const c of cpus) {
     if (!Number.isInteger(c) || c < 0) throw new DataplaneError('EINVAL', `invalid CPU ${c}`);
   }
-  if (new Set(cfg.workerCpus).size !== cfg.workerCpus.length) {
-    throw new DataplaneError('EINVAL', 'worker CPUs must be distinct');
-  }
+  if (cfg.workerCpus.length > 16) throw new DataplaneError('EINVAL', 'at most 16 worker lcores (FP_MAX_WORKERS)');
+  // Worker lcores may share a CPU (worker CPUs 1,1: two lcores on CPU 1):
+  // functional, for tests on small machines, never fast; sharedCpus says so.
   if (!/^[A-Za-z0-9_-]{1,48}$/.test(cfg.filePrefix)) {
     throw new DataplaneError('EINVAL', `file prefix must match [A-Za-z0-9_-]{1,48}: ${cfg.filePrefix}`);
   }
@@ -87,5 +89,6 @@ export function planEal(cfg: DataplaneConfig, huge: HugepageView): EalPlan {
       : ['--no-huge']),
     ...cfg.extraEalArgs,
   ];
-  return { argv, hugePages: useHuge, memoryReason };
+  return {
+    sharedCpus: [...new Set(cpus.filter((c, i) => cpus.indexOf(c) !== i))], argv, hugePages: useHuge, memoryReason };
 }

@@ -9,10 +9,10 @@ import { defaultDataplaneConfig, type DataplaneConfig } from './config.js';
 import { planEal, readHugepages, type EalPlan } from './eal-args.js';
 import { DataplaneError, fromNative } from './errors.js';
 import {
-  loadAddon, type NativeAddon, type NativeEvent, type NativeFlowRule, type NativeFlowStats, type NativePuntClass, type NativeStats,
+  loadAddon, type NativeAddon, type NativeEvent, type NativeFlowRule, type NativeFlowStats, type NativePuntClass, type NativeStats, type NativeQueueStats,
 } from './native.js';
 import {
-  cleanupPortDir, finishServerSocket, preparePortDir, resolvePortSpec, validateName,
+  affinityArray, checkAffinity, cleanupPortDir, finishServerSocket, preparePortDir, resolvePortSpec, validateName,
   type PortSpec, type ResolvedPort,
 } from './port-spec.js';
 
@@ -23,7 +23,7 @@ export { defaultDataplaneConfig } from './config.js';
 export type { PortSpec, ResolvedPort, PortMode, PortType, PortSecurityBytes } from './port-spec.js';
 export { resolvePortSpec, validateName, SUN_PATH_MAX } from './port-spec.js';
 export { FLOW_FIELD, FLOW_VERDICT, FLOW_VLAN_OP } from './native.js';
-export type { NativeFlowRule, NativeFlowStats, NativePuntClass } from './native.js';
+export type { NativeFlowRule, NativeFlowStats, NativePuntClass, NativeQueueStats } from './native.js';
 
 export interface LinkEvent {
   port: string;
@@ -65,6 +65,8 @@ export interface PortStats {
   rxNoL4: bigint;
   /** Source MACs learned on the port. */
   macs: number;
+  /** Its queue pairs: which worker polls each, and what went through. */
+  queues: NativeQueueStats[];
 }
 
 export interface WorkerStats {
@@ -116,6 +118,8 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
   private readonly ports = new Map<string, ResolvedPort>();
   private readonly networks = new Set<string>();
   private state: 'new' | 'running' | 'stopped' = 'new';
+  /** The worker lcores, once started. */
+  private workerLcores: number[] = [];
 
   constructor(config: Partial<DataplaneConfig> = {}) {
     super();
@@ -151,7 +155,9 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
       throw fromNative(e);
     }
     this.state = 'running';
-    return this.info();
+    const info = await this.info();
+    this.workerLcores = info.workerLcores;
+    return info;
   }
 
   async info(): Promise<DataplaneInfo> {
@@ -199,11 +205,13 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
       if (q.dir === p.dir) throw new DataplaneError('EEXIST', `directory ${p.dir} is already used by port ${q.name}`);
     }
     if (!this.networks.has(p.network)) throw new DataplaneError('ENOENT', `no network named ${p.network}`);
+    this.workerAffinity(p.rxqAffinity);
     await preparePortDir(p, this.config.socketRoot);
     try {
       await this.call((a) => a.addPort({
         name: p.name, network: p.network, path: p.socketPath,
         client: p.mode === 'client', queues: p.queues, vlan: p.vlan, macLimit: p.macLimit,
+        rxqAffinity: affinityArray(p.rxqAffinity, p.queues),
         ...(p.security ? { security: p.security } : {}),
         ...(p.type === 'memif' ? { memifRingLog2: p.memifRingLog2 } : {}),
       }));
@@ -218,6 +226,26 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
 
   async removePort(name: string): Promise<void> {
     await this.removePortInternal(name, true);
+  }
+
+  /** Pin rx queues to worker lcores (queue -> lcore); the queues not named
+   * are placed by load. A queue that moves pauses for one grace period;
+   * the others are polled throughout. */
+  async setRxqAffinity(name: string, affinity: Record<number, number>): Promise<void> {
+    const p = this.ports.get(name);
+    if (!p) throw new DataplaneError('ENOENT', `no port named ${name}`);
+    const a = this.workerAffinity(checkAffinity(affinity, p.queues));
+    await this.call((x) => x.setRxqAffinity(name, affinityArray(a, p.queues)));
+    p.rxqAffinity = a;
+  }
+
+  /** An affinity whose lcores are all workers of this data plane. */
+  private workerAffinity(a: Record<number, number>): Record<number, number> {
+    const bad = Object.entries(a).filter(([, l]) => !this.workerLcores.includes(l));
+    if (bad.length > 0) {
+      throw new DataplaneError('EINVAL', `rx queue ${bad[0]![0]} is pinned to lcore ${bad[0]![1]}, which is not a worker (workers: ${this.workerLcores.join(', ')})`);
+    }
+    return a;
   }
 
   private async removePortInternal(name: string, removeDir: boolean): Promise<void> {
@@ -349,7 +377,7 @@ function convertStats(addon: NativeAddon, raw: NativeStats): DataplaneStats {
     return {
       name: p.name, network: p.network, linkUp: p.linkUp, queuePairs: p.queuePairs, features: p.features,
       rxPackets: v.rx_packets ?? 0n, rxBytes: v.rx_bytes ?? 0n, txPackets: v.tx_packets ?? 0n, txBytes: v.tx_bytes ?? 0n,
-      drops, peerErrors, rxNoL4: v.rx_no_l4 ?? 0n, macs: p.macs,
+      drops, peerErrors, rxNoL4: v.rx_no_l4 ?? 0n, macs: p.macs, queues: p.queues,
     };
   });
   const workers = raw.workers.map((w) => {

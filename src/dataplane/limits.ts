@@ -18,6 +18,7 @@ export const UINT32_MAX = 2 ** 32 - 1;
 export const RANGES = {
   vlan: r('VLAN id', 0, 4094),
   queues: r('queues', 1, 16), // FP_MAX_QUEUES
+  lcore: r('lcore', 0, 1023), // RTE_MAX_LCORE in Debian's DPDK 22.11
   /** (uid_t)-1 means "leave as is" to chown: not a usable id. */
   id: r('uid/gid', 0, UINT32_MAX - 1),
   socketMode: r('socket mode', 0, 0o777),

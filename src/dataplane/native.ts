@@ -33,6 +33,8 @@ export interface NativePortConf {
   vlan: number;
   /** Learned source MACs the port may have; 0: no limit. */
   macLimit: number;
+  /** Worker lcore per rx queue; -1: placed by load. */
+  rxqAffinity?: number[];
   /** Port security on: allowed source MACs (6 bytes each) and addresses. */
   security?: { macs: Uint8Array[]; ip4: Uint8Array[]; ip6: Uint8Array[] };
   /** A memif port (fastpath serves it): the largest ring a client may use, log2. */
@@ -71,10 +73,25 @@ export interface NativeStats {
     counters: BigUint64Array; // order: portCounterNames()
     peerErrors: BigUint64Array; // order: peerErrorNames()
     macs: number;
+    queues: NativeQueueStats[];
   }>;
   guardRegions: number;
   guardLost: number;
   workers: Array<{ lcore: number; counters: BigUint64Array }>; // workerCounterNames()
+}
+
+/** One queue pair of a port (struct fp_queue_stats). */
+export interface NativeQueueStats {
+  /** The worker lcore polling its rx queue. */
+  lcore: number;
+  pinned: boolean;
+  /** The peer enabled its side: frames are received (rx) or sent (tx) on it. */
+  rxEnabled: boolean;
+  txEnabled: boolean;
+  rxPackets: bigint;
+  txPackets: bigint;
+  /** Busy cycles of the polls that returned frames. */
+  rxCycles: bigint;
 }
 
 /** One flow rule as the C side takes it (struct fp_flow_rule). */
@@ -128,6 +145,8 @@ export interface NativeAddon {
   deleteNetwork(name: string): Promise<void>;
   addPort(conf: NativePortConf): Promise<void>;
   removePort(name: string): Promise<void>;
+  /** Worker lcore per rx queue, -1: placed by load. */
+  setRxqAffinity(name: string, lcores: number[]): Promise<void>;
   stats(): Promise<NativeStats>;
   setFlowTable(network: string, missDrop: boolean, rules: NativeFlowRule[]): Promise<void>;
   flowStats(network: string): Promise<NativeFlowStats>;
@@ -149,7 +168,7 @@ export interface NativeAddon {
 
 export const NATIVE_FUNCTIONS: ReadonlyArray<keyof NativeAddon> = [
   'start', 'stop', 'info', 'setForwarding', 'createNetwork', 'deleteNetwork',
-  'addPort', 'removePort', 'stats', 'setFlowTable', 'flowStats', 'setPunt', 'puntStats', 'puntClassNames',
+  'addPort', 'removePort', 'setRxqAffinity', 'stats', 'setFlowTable', 'flowStats', 'setPunt', 'puntStats', 'puntClassNames',
   'peerErrorNames', 'portCounterNames', 'workerCounterNames', 'lockFile', 'lockHolder', 'setAccess', 'removeTree',
 ];
 

@@ -40,6 +40,9 @@ export interface PortSpec {
   /** Port security: frames from other source MACs, or claiming other
    * addresses in ARP/ND (when ip4/ip6 are given), are dropped. */
   security?: PortSecurityBytes;
+  /** Rx queues pinned to worker lcores (queue -> lcore), as OVS's
+   * pmd-rxq-affinity; queues not named are placed by load. */
+  rxqAffinity?: Record<number, number>;
 }
 
 export interface PortSecurityBytes {
@@ -65,6 +68,7 @@ export interface ResolvedPort {
   gid: number | undefined;
   macLimit: number;
   security: PortSecurityBytes | undefined;
+  rxqAffinity: Record<number, number>;
 }
 
 export function validateName(kind: string, name: unknown): string {
@@ -126,7 +130,24 @@ export function resolvePortSpec(spec: PortSpec, socketRoot: string): ResolvedPor
     gid: spec.gid === undefined ? undefined : intIn(RANGES.id, spec.gid, 0),
     macLimit: intIn({ ...RANGES.maxMacs, lo: 0 }, spec.macLimit, 64),
     security: spec.security ? checkSecurity(spec.security) : undefined,
+    rxqAffinity: checkAffinity(spec.rxqAffinity ?? {}, intIn(RANGES.queues, spec.queues, 1)),
   };
+}
+
+/** queue -> worker lcore, for queues the port has. Whether each lcore is a
+ * worker is the running data plane's to say. */
+export function checkAffinity(a: Record<number, number>, queues: number): Record<number, number> {
+  const out: Record<number, number> = {};
+  for (const [k, v] of Object.entries(a)) {
+    const q = intIn({ ...RANGES.queues, lo: 0, hi: queues - 1, what: `rx queue (the port has ${queues})` }, Number(k), 0);
+    out[q] = intIn(RANGES.lcore, v, 0);
+  }
+  return out;
+}
+
+/** The addon's form: lcore per queue, -1 where the queue is placed by load. */
+export function affinityArray(a: Record<number, number>, queues: number): number[] {
+  return Array.from({ length: queues }, (_, q) => a[q] ?? -1);
 }
 
 /** The data plane's limits (FP_PSEC_MAX_*): 1..8 MACs, 8 addresses per family. */

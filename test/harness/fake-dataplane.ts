@@ -87,7 +87,7 @@ export class FakeDataplane extends EventEmitter<DataplaneEvents> implements Swit
       tscHz: 2_000_000_000, mbufs: { total: 8192, available: 8192, inUse: 0 }, guard: { regions: 0, lost: 0 }, workers: [],
       ports: [...this.ports.values()].map((p) => ({
         name: p.name, network: p.network, linkUp: false, queuePairs: 0, features: 0n, rxPackets: 0n, rxBytes: 0n, txPackets: 0n, txBytes: 0n,
-        drops: {}, peerErrors: {}, rxNoL4: 0n, macs: 0, ...this.counters.get(p.name),
+        drops: {}, peerErrors: {}, rxNoL4: 0n, macs: 0, queues: [], ...this.counters.get(p.name),
       })),
     };
   }

@@ -70,7 +70,10 @@ export async function stopAllCnfs(): Promise<void> {
 export async function portStats(dp: Dataplane, name: string) {
   const s = (await dp.stats()).ports.find((p) => p.name === name);
   if (!s) throw new Error(`no stats for port ${name}`);
-  return counts(s);
+  return {
+    ...counts(s),
+    queues: s.queues.map((q) => ({ ...q, rxPackets: Number(q.rxPackets), txPackets: Number(q.txPackets), rxCycles: Number(q.rxCycles) })),
+  };
 }
 
 type Wide = bigint | string;

@@ -37,9 +37,16 @@ describe('EAL argument planning', () => {
     expect(planEal({ ...cfg, hugepages: 'off' }, mounted).argv).toContain('--no-huge');
   });
 
+  it('lets worker lcores share a CPU, and says which', () => {
+    const plan = planEal({ ...cfg, mainCpu: 0, workerCpus: [1, 1, 0] }, mounted);
+    expect(plan.argv[plan.argv.indexOf('--lcores') + 1]).toBe('0@(0),1@(1),2@(1),3@(0)');
+    expect(plan.sharedCpus.sort()).toEqual([0, 1]);
+    expect(planEal({ ...cfg, mainCpu: 0, workerCpus: [1] }, mounted).sharedCpus).toEqual([]);
+  });
+
   it('rejects bad CPU lists and file prefixes', () => {
     expect(() => planEal({ ...cfg, workerCpus: [] }, mounted)).toThrow(/at least one worker/);
-    expect(() => planEal({ ...cfg, workerCpus: [1, 1] }, mounted)).toThrow(/distinct/);
+    expect(() => planEal({ ...cfg, workerCpus: Array.from({ length: 17 }, () => 1) }, mounted)).toThrow(/at most 16/);
     expect(() => planEal({ ...cfg, filePrefix: '../x' }, mounted)).toThrow(/file prefix/);
   });
 });

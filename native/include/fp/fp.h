@@ -99,6 +99,20 @@ struct fp_port_conf {
 	                   * per punt class; its link is ours, always up) */
 	uint32_t mac_limit; /* source MACs the port may have learned; 0: no limit */
 	struct fp_port_security sec;
+	uint32_t rxq_pinned; /* bit q: rx queue q is polled by worker lcore rxq_lcore[q];
+	                      * other queues go to the least loaded worker */
+	uint16_t rxq_lcore[FP_MAX_QUEUES];
+};
+
+/* One queue pair of a port, as its workers count it. */
+struct fp_queue_stats {
+	unsigned lcore;      /* the worker polling its rx queue */
+	int pinned;          /* placed there by the port's affinity */
+	int rx_enabled;      /* the peer enabled its tx side (our rx) */
+	int tx_enabled;      /* the peer enabled its rx side (our tx) */
+	uint64_t rx_packets; /* received on this queue */
+	uint64_t tx_packets; /* sent on this queue */
+	uint64_t rx_cycles;  /* busy cycles of the polls that returned frames */
 };
 
 struct fp_port_stats {
@@ -110,6 +124,8 @@ struct fp_port_stats {
 	uint64_t counters[FP_PORT_COUNTER_MAX];
 	uint64_t peer_errors[FP_PEER_ERROR_MAX];
 	uint32_t macs;  /* source MACs learned on the port (recounted each second) */
+	uint16_t queues; /* queue pairs configured; entries in queue[] */
+	struct fp_queue_stats queue[FP_MAX_QUEUES];
 };
 
 struct fp_worker_stats {
@@ -151,6 +167,10 @@ int fp_network_delete(const char *name, char *err);
 
 int fp_port_add(const struct fp_port_conf *conf, char *err);
 int fp_port_remove(const char *name, char *err);
+/* Pin rx queues to worker lcores (bit q of pinned: queue q to lcore[q]);
+ * queues not pinned are placed by load. Moving a queue pauses only it. */
+int fp_port_set_rxq_affinity(const char *name, uint32_t pinned, const uint16_t lcore[FP_MAX_QUEUES],
+			     char *err);
 
 /*
  * Flow rules: a per-network table consulted before L2 switching. The whole

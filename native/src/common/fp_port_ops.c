@@ -12,7 +12,7 @@ const struct fp_port_ops fp_port_ops[] = {
 	[FP_PORT_MEMIF] = { .name = "memif", .has_path = 1, .tx_copies = 1,
 			    .open = fp_memif_port_open, .close = fp_memif_close, .kick = fp_memif_kick,
 			    .rx = fp_memif_rx_burst, .tx = fp_memif_tx_burst },
-	[FP_PORT_ETHDEV] = { .name = "ethdev", .has_path = 0, .tx_copies = 0,
+	[FP_PORT_ETHDEV] = { .name = "ethdev", .has_path = 0, .tx_copies = 0, .tx_per_worker = 1,
 			     .open = fp_ethdev_open, .close = fp_ethdev_close,
 			     .rx = fp_ethdev_rx, .tx = fp_ethdev_tx },
 };

@@ -26,6 +26,11 @@ struct fp_port_ops {
 	/* 1: tx copies what it takes (the caller frees all n frames);
 	 * 0: the device owns what it took (the caller frees the rest). */
 	uint8_t tx_copies;
+	/* 1: the device has a tx queue per worker (ethdev: we made them), so
+	 * worker w sends on queue w without a lock; 0: frames are spread over
+	 * the peer's enabled queues by flow hash (txq_mask), under a per-queue
+	 * lock when there is more than one worker. */
+	uint8_t tx_per_worker;
 	/* fp-ctl. Start p's backend; p is in its slot with its rx queues
 	 * assigned, not yet published. On failure nothing of the backend is
 	 * left. */

@@ -53,6 +53,9 @@ struct fp_mac_entry {
 
 struct fp_port_counters {
 	uint64_t v[FP_PORT_COUNTER_MAX]; /* single writer: the owning worker */
+	uint64_t rxq[FP_MAX_QUEUES];        /* frames received per queue */
+	uint64_t txq[FP_MAX_QUEUES];        /* frames sent per queue */
+	uint64_t rxq_cycles[FP_MAX_QUEUES]; /* busy cycles polling the queue */
 } __rte_cache_aligned;
 
 struct fp_port {
@@ -86,6 +89,12 @@ struct fp_port {
 	int vid;              /* vhost-user: the device, or -1; vhost cb: w
 	                       * (before link_up), dp: r (acquire) */
 	uint32_t vring_enabled; /* bit per vring; vhost cb: w, dp: r */
+	uint32_t txq_mask;    /* queues the peer receives on now: bit q set while
+	                       * q < min(queues, negotiated pairs) and the peer
+	                       * enabled it. The kind's control code writes it
+	                       * (vhost cbs under fp_c.ports_lock; memif on
+	                       * fp-ctl), release; dp reads it once per flush
+	                       * (acquire). Unused by tx_per_worker kinds. */
 	uint64_t features;    /* negotiated; vhost cb: w, ctl: r */
 	uint16_t queue_pairs; /* negotiated; vhost cb: w, ctl: r */
 	rte_spinlock_t txlock[FP_MAX_QUEUES]; /* dp: taken when tx_shared */
@@ -103,6 +112,9 @@ struct fp_port {
 	/* Owned by fp-ctl only. */
 	uint8_t removing;     /* under fp_c.ports_lock; vhost cbs ignore port */
 	uint8_t rxq_worker[FP_MAX_QUEUES]; /* worker polling each rx queue */
+	int8_t rxq_pin[FP_MAX_QUEUES]; /* worker an rx queue is pinned to, -1: any */
+	uint32_t rxq_moving;  /* bit per rx queue left out of snapshots while it
+	                       * moves to another worker (no two poll it) */
 
 	struct fp_port_counters stats[FP_MAX_WORKERS]; /* dp: w (own row), ctl: r */
 };

@@ -173,6 +173,7 @@ fp_mif_teardown(struct fp_memif *m, uint8_t reason)
 		reason = fp_guard_reason(p->slot) + 1;
 	if (m->dp != NULL) {
 		__atomic_store_n(&p->link_up, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&p->txq_mask, 0, __ATOMIC_RELEASE);
 		__atomic_store_n(&p->memif_dp, NULL, __ATOMIC_RELEASE);
 		rte_rcu_qsbr_synchronize(fp_dp.qsv, RTE_QSBR_THRID_INVALID);
 		rte_free(m->dp);
@@ -299,6 +300,7 @@ fp_mif_connect(struct fp_memif *m)
 	}
 	m->dp = d;
 	p->queue_pairs = n_s2c;
+	__atomic_store_n(&p->txq_mask, (1u << RTE_MIN(n_s2c, p->queues)) - 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&p->memif_dp, d, __ATOMIC_RELEASE);
 	__atomic_store_n(&p->link_up, 1, __ATOMIC_RELEASE);
 	fp_mif_post_link(m, FP_EVENT_LINK_UP, 0);

@@ -16,6 +16,7 @@
 
 #include "fp_ctl.h"
 #include "fp_memif.h"
+#include "fp_rxq.h"
 #include "fp_vhost.h"
 
 struct fp_port *
@@ -68,27 +69,6 @@ fp_port_slot(void)
 	return -1;
 }
 
-/* Spread rx queues over the least loaded workers. */
-static void
-fp_port_assign_rxqs(struct fp_port *p)
-{
-	for (unsigned q = 0; q < p->queues; q++) {
-		unsigned best = 0;
-		for (unsigned w = 1; w < fp_dp.n_workers; w++)
-			if (fp_c.rxq_load[w] < fp_c.rxq_load[best])
-				best = w;
-		p->rxq_worker[q] = (uint8_t)best;
-		fp_c.rxq_load[best]++;
-	}
-}
-
-static void
-fp_port_release_rxqs(struct fp_port *p)
-{
-	for (unsigned q = 0; q < p->queues; q++)
-		fp_c.rxq_load[p->rxq_worker[q]]--;
-}
-
 static void
 fp_port_set_slot(unsigned slot, struct fp_port *p)
 {
@@ -121,6 +101,8 @@ fp_cmd_port_add(void *arg, char *err)
 	int slot, rc;
 
 	rc = fp_port_validate(c, err);
+	if (rc == 0)
+		rc = fp_rxq_check_pins(c, err);
 	if (rc != 0)
 		return rc;
 	net = fp_network_find(c->network);
@@ -159,7 +141,7 @@ fp_cmd_port_add(void *arg, char *err)
 	for (unsigned q = 0; q < FP_MAX_QUEUES; q++)
 		rte_spinlock_init(&p->txlock[q]);
 
-	fp_port_assign_rxqs(p);
+	fp_rxq_place(p, c);
 	/* In its slot before the backend starts: its first callbacks (a
 	 * vhost connection, an LSC event) must find it. */
 	fp_port_set_slot((unsigned)slot, p);
@@ -175,7 +157,7 @@ fp_cmd_port_add(void *arg, char *err)
 	}
 	if (rc != 0) {
 		fp_port_set_slot((unsigned)slot, NULL);
-		fp_port_release_rxqs(p);
+		fp_rxq_release(p);
 		rte_free(p);
 		return rc;
 	}
@@ -207,7 +189,7 @@ fp_port_destroy(struct fp_port *p, char *err)
 	}
 	p->ops->close(p);
 	fp_port_set_slot(p->slot, NULL);
-	fp_port_release_rxqs(p);
+	fp_rxq_release(p);
 	fp_network_forget_port(fp_c.nets[p->net], p->token);
 	fp_port_flows_refresh(p);
 	rte_free(p);
@@ -220,10 +202,15 @@ fp_cmd_port_remove(void *arg, char *err)
 	FP_CTL_ONLY();
 	const char *name = arg;
 	struct fp_port *p = fp_port_find(name);
+	char rerr[FP_ERR_LEN];
+	int rc;
 
 	if (p == NULL)
 		return fp_err(err, -ENOENT, "no port named %s", name);
-	return fp_port_destroy(p, err);
+	rc = fp_port_destroy(p, err);
+	if (rc == 0 && fp_rxq_rebalance(rerr) != 0) /* the port is gone either way */
+		RTE_LOG(ERR, USER1, "rx queues not rebalanced after removing %s: %s\n", name, rerr);
+	return rc;
 }
 
 void
@@ -244,4 +231,18 @@ int
 fp_port_remove(const char *name, char *err)
 {
 	return fp_ctl_call(fp_cmd_port_remove, (void *)(uintptr_t)name, err);
+}
+
+int
+fp_port_set_rxq_affinity(const char *name, uint32_t pinned, const uint16_t lcore[FP_MAX_QUEUES], char *err)
+{
+	struct fp_port_conf c;
+
+	memset(&c, 0, sizeof(c));
+	if (strlen(name) >= sizeof(c.name))
+		return fp_err(err, -EINVAL, "port name too long");
+	snprintf(c.name, sizeof(c.name), "%s", name);
+	c.rxq_pinned = pinned;
+	memcpy(c.rxq_lcore, lcore, sizeof(c.rxq_lcore));
+	return fp_ctl_call(fp_cmd_port_set_rxq_affinity, &c, err);
 }

@@ -45,7 +45,8 @@ fp_snapshot_build(struct fp_snapshot *s)
 		s->port[slot] = p;
 		members[p->net]++;
 		for (unsigned q = 0; q < p->queues; q++)
-			rxqs[p->rxq_worker[q]]++;
+			if (!(p->rxq_moving & (1u << q)))
+				rxqs[p->rxq_worker[q]]++;
 	}
 	for (unsigned i = 0; i < FP_MAX_NETS; i++) {
 		if (members[i] == 0)
@@ -71,6 +72,9 @@ fp_snapshot_build(struct fp_snapshot *s)
 		s->flood[p->net]->port[s->flood[p->net]->n++] = p;
 		for (uint16_t q = 0; q < p->queues; q++) {
 			struct fp_worker_rx *rx = &s->worker[p->rxq_worker[q]];
+
+			if (p->rxq_moving & (1u << q))
+				continue; /* polled by nobody for one grace period */
 			rx->rxq[rx->n].port = p;
 			rx->rxq[rx->n].queue = q;
 			rx->n++;

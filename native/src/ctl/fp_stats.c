@@ -76,6 +76,22 @@ fp_cmd_stats(void *arg, char *err)
 				ps->counters[c] +=
 					__atomic_load_n(&p->stats[w].v[c], __ATOMIC_RELAXED);
 		ps->macs = __atomic_load_n(&p->n_macs, __ATOMIC_RELAXED);
+		ps->queues = p->queues;
+		for (unsigned q = 0; q < p->queues; q++) {
+			struct fp_queue_stats *qs = &ps->queue[q];
+			uint32_t en = __atomic_load_n(&p->vring_enabled, __ATOMIC_RELAXED);
+
+			qs->lcore = fp_dp.worker_lcore[p->rxq_worker[q]];
+			qs->pinned = p->rxq_pin[q] >= 0;
+			qs->rx_enabled = ps->link_up && (en & (1u << (2 * q + 1))) != 0;
+			qs->tx_enabled = p->ops->tx_per_worker ? ps->link_up
+				: (__atomic_load_n(&p->txq_mask, __ATOMIC_RELAXED) & (1u << q)) != 0;
+			for (unsigned w = 0; w < fp_dp.n_workers; w++) {
+				qs->rx_packets += __atomic_load_n(&p->stats[w].rxq[q], __ATOMIC_RELAXED);
+				qs->tx_packets += __atomic_load_n(&p->stats[w].txq[q], __ATOMIC_RELAXED);
+				qs->rx_cycles += __atomic_load_n(&p->stats[w].rxq_cycles[q], __ATOMIC_RELAXED);
+			}
+		}
 		for (unsigned e = 0; e < FP_PEER_ERROR_MAX; e++)
 			ps->peer_errors[e] = __atomic_load_n(&p->peer_err[e], __ATOMIC_RELAXED);
 	}

@@ -124,6 +124,20 @@ fp_event_init(struct fp_event *ev, enum fp_event_kind kind, const struct fp_port
 	return p->slot;
 }
 
+/* The queues the guest receives on now: enabled by it, and within what we
+ * offered and it negotiated. @pre fp_c.ports_lock held. */
+static void
+fp_vhost_update_txq(struct fp_port *p)
+{
+	uint16_t qp = RTE_MIN(p->queues, __atomic_load_n(&p->queue_pairs, __ATOMIC_RELAXED));
+	uint32_t en = __atomic_load_n(&p->vring_enabled, __ATOMIC_RELAXED), mask = 0;
+
+	for (uint16_t q = 0; q < qp; q++)
+		if (en & (1u << (2 * q))) /* vring 2q: to the guest */
+			mask |= 1u << q;
+	__atomic_store_n(&p->txq_mask, mask, __ATOMIC_RELEASE);
+}
+
 /* @pre vhost-events thread. */
 static int
 fp_vhost_new_device(int vid)
@@ -146,6 +160,7 @@ fp_vhost_new_device(int vid)
 		rte_vhost_enable_guest_notification(vid, v, 0);
 	p->features = features;
 	__atomic_store_n(&p->queue_pairs, qp, __ATOMIC_RELAXED);
+	fp_vhost_update_txq(p);
 	__atomic_store_n(&p->vid, vid, __ATOMIC_RELEASE);
 	__atomic_store_n(&p->link_up, 1, __ATOMIC_RELEASE);
 	slot = fp_event_init(&ev, FP_EVENT_LINK_UP, p);
@@ -176,6 +191,10 @@ fp_vhost_destroy_device(int vid)
 	if (p != NULL) {
 		__atomic_store_n(&p->link_up, 0, __ATOMIC_RELEASE);
 		__atomic_store_n(&p->vid, -1, __ATOMIC_RELEASE);
+		/* The next connection enables its own rings. */
+		__atomic_store_n(&p->vring_enabled, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&p->queue_pairs, 0, __ATOMIC_RELAXED);
+		fp_vhost_update_txq(p);
 		slot = fp_event_init(&ev, FP_EVENT_LINK_DOWN, p);
 		ev.reason = fp_guard_port_faulted(p->slot, p->token) ? fp_guard_reason(p->slot) + 1 : 0;
 	}
@@ -207,6 +226,7 @@ fp_vhost_vring_state_changed(int vid, uint16_t vring, int enable)
 		__atomic_fetch_or(&p->vring_enabled, 1u << vring, __ATOMIC_RELEASE);
 	else
 		__atomic_fetch_and(&p->vring_enabled, ~(1u << vring), __ATOMIC_RELEASE);
+	fp_vhost_update_txq(p);
 	slot = fp_event_init(&ev, FP_EVENT_QUEUE_STATE, p);
 	ev.vring = vring;
 	ev.enabled = (uint8_t)(enable != 0);

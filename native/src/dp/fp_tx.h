@@ -17,6 +17,7 @@
 #include "../common/fp_guard.h"
 #include "../common/fp_worker_local.h"
 #include "fp_punt_dp.h"
+#include "fp_txq.h"
 
 static inline void
 fp_count(struct fp_port *p, unsigned w, enum fp_port_counter c, uint64_t n)
@@ -24,13 +25,73 @@ fp_count(struct fp_port *p, unsigned w, enum fp_port_counter c, uint64_t n)
 	p->stats[w].v[c] += n;
 }
 
+/* One burst on one queue: the kind's own tx, once per burst. Shared queues
+ * (more than one worker may send there) are locked. */
+static inline uint16_t
+fp_tx_burst(struct fp_worker_local *wl, struct fp_port *q, uint16_t txq, int shared,
+	    struct rte_mbuf **m, uint16_t n)
+{
+	const struct fp_port_ops *ops = q->ops;
+	uint64_t bytes = 0;
+	uint16_t sent;
+
+	if (unlikely(shared)) {
+		rte_spinlock_lock(&q->txlock[txq]);
+		sent = ops->tx(q, txq, m, n, &bytes);
+		rte_spinlock_unlock(&q->txlock[txq]);
+	} else {
+		sent = ops->tx(q, txq, m, n, &bytes);
+	}
+	fp_count(q, wl->idx, FP_PORT_tx_packets, sent);
+	fp_count(q, wl->idx, FP_PORT_tx_bytes, bytes);
+	q->stats[wl->idx].txq[txq] += sent;
+	if (unlikely(sent < n))
+		fp_count(q, wl->idx, FP_PORT_DROP_tx_full, n - sent);
+	/* Copied (and possibly shared by a flood): ours to free, all of them;
+	 * else the device owns what it took. */
+	if (q->ops->tx_copies)
+		rte_pktmbuf_free_bulk(m, n);
+	else if (sent < n)
+		rte_pktmbuf_free_bulk(&m[sent], n - sent);
+	return sent;
+}
+
+/*
+ * Spread a destination's frames over the queues its peer enabled, by the
+ * flow hash fp_tx_enqueue stored (counting sort: each queue's frames keep
+ * their order), one burst per queue.
+ */
+static void
+fp_tx_spread(struct fp_worker_local *wl, struct fp_port *q, uint32_t mask, int shared,
+	     struct rte_mbuf **m, uint16_t n)
+{
+	struct rte_mbuf *out[FP_TXBUF];
+	uint8_t qid[FP_MAX_QUEUES], sel[FP_TXBUF];
+	uint16_t cnt[FP_MAX_QUEUES] = { 0 }, at[FP_MAX_QUEUES];
+	unsigned nq = 0;
+
+	for (uint32_t b = mask; b != 0; b &= b - 1)
+		qid[nq++] = (uint8_t)__builtin_ctz(b);
+	for (uint16_t i = 0; i < n; i++) {
+		sel[i] = (uint8_t)fp_txq_pick(m[i]->hash.rss, nq);
+		cnt[sel[i]]++;
+	}
+	at[0] = 0;
+	for (unsigned j = 1; j < nq; j++)
+		at[j] = (uint16_t)(at[j - 1] + cnt[j - 1]);
+	for (uint16_t i = 0; i < n; i++)
+		out[at[sel[i]]++] = m[i];
+	for (unsigned j = 0, from = 0; j < nq; from += cnt[j], j++)
+		if (cnt[j] > 0)
+			fp_tx_burst(wl, q, qid[j], shared, &out[from], cnt[j]);
+}
+
 static void
 fp_tx_flush(struct fp_worker_local *wl, struct fp_port *q)
 {
 	struct fp_txbuf *b = &wl->tx[q->slot];
-	const struct fp_port_ops *ops = q->ops;
-	uint16_t n = b->n, sent, qp, txq;
-	uint64_t bytes = 0;
+	uint16_t n = b->n;
+	uint32_t mask;
 
 	if (n == 0)
 		return;
@@ -40,26 +101,19 @@ fp_tx_flush(struct fp_worker_local *wl, struct fp_port *q)
 		rte_pktmbuf_free_bulk(b->m, n);
 		return;
 	}
-	qp = __atomic_load_n(&q->queue_pairs, __ATOMIC_RELAXED);
-	txq = qp > 1 ? wl->idx % qp : 0;
-	/* One indirect call per burst: the kind's own tx. */
-	if (unlikely(fp_dp.n_workers > qp)) {
-		rte_spinlock_lock(&q->txlock[txq]);
-		sent = ops->tx(q, txq, b->m, n, &bytes);
-		rte_spinlock_unlock(&q->txlock[txq]);
-	} else {
-		sent = ops->tx(q, txq, b->m, n, &bytes);
+	if (q->ops->tx_per_worker) { /* a queue of our own: no lock */
+		fp_tx_burst(wl, q, (uint16_t)wl->idx, 0, b->m, n);
+		return;
 	}
-	fp_count(q, wl->idx, FP_PORT_tx_packets, sent);
-	fp_count(q, wl->idx, FP_PORT_tx_bytes, bytes);
-	if (unlikely(sent < n))
-		fp_count(q, wl->idx, FP_PORT_DROP_tx_full, n - sent);
-	/* Copied (and possibly shared by a flood): ours to free, all of them;
-	 * else the device owns what it took. */
-	if (ops->tx_copies)
+	mask = __atomic_load_n(&q->txq_mask, __ATOMIC_ACQUIRE);
+	if (unlikely(mask == 0)) { /* the peer receives on no queue yet */
+		fp_count(q, wl->idx, FP_PORT_DROP_tx_full, n);
 		rte_pktmbuf_free_bulk(b->m, n);
-	else if (sent < n)
-		rte_pktmbuf_free_bulk(&b->m[sent], n - sent);
+	} else if (likely((mask & (mask - 1)) == 0)) {
+		fp_tx_burst(wl, q, (uint16_t)__builtin_ctz(mask), fp_dp.n_workers > 1, b->m, n);
+	} else {
+		fp_tx_spread(wl, q, mask, fp_dp.n_workers > 1, b->m, n);
+	}
 }
 
 /*
@@ -111,6 +165,8 @@ fp_tx_enqueue(struct fp_worker_local *wl, struct fp_port *q, struct rte_mbuf *m,
 	m = fp_vlan_fixup(wl, q, m, vid, tagged);
 	if (unlikely(m == NULL))
 		return;
+	if (q->queues > 1 && !q->ops->tx_per_worker) /* the queue is chosen at flush */
+		m->hash.rss = fp_flow_hash(m);
 	if (unlikely(b->n == FP_TXBUF))
 		fp_tx_flush(wl, q);
 	if (!b->dirty) {

@@ -246,6 +246,7 @@ fp_poll_rxq(struct fp_worker_local *wl, const struct fp_snapshot *s,
 		return 0;
 	n = p->ops->rx(p, rq->queue, pkts, FP_BURST); /* per burst: the kind's own */
 	if (n > 0) {
+		p->stats[wl->idx].rxq[rq->queue] += n;
 		fp_switch_burst(wl, s, p, pkts, n, tick);
 		fp_tx_flush_all(wl);
 	}
@@ -278,11 +279,13 @@ fp_worker_main(void *arg)
 			uint32_t tick = (uint32_t)(prev >> FP_TICK_SHIFT);
 
 			for (uint32_t i = 0; i < rx->n; i++) {
-				uint32_t n = fp_poll_rxq(wl, s, &rx->rxq[i], tick);
+				const struct fp_rxq *rq = &rx->rxq[i];
+				uint32_t n = fp_poll_rxq(wl, s, rq, tick);
 				uint64_t now = rte_rdtsc();
 
 				if (n > 0) {
 					busy += now - prev;
+					rq->port->stats[wl->idx].rxq_cycles[rq->queue] += now - prev;
 					npkts += n;
 				}
 				prev = now;
