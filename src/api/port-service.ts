@@ -23,6 +23,7 @@ export function toPort(v: PortView): Port {
       access: { mode: r.socketMode, dirMode: r.dirMode, ...(r.uid !== undefined ? { uid: r.uid } : {}), ...(r.gid !== undefined ? { gid: r.gid } : {}) },
       ...(r.security ? { security: { allowedMacs: r.security.macs, allowedIps: r.security.ips } } : {}),
       maxMacs: r.maxMacs ?? DEFAULT_MAX_MACS,
+      rxqAffinity: r.rxqAffinity ?? {},
     },
     mac: r.mac,
     attach: {
@@ -38,6 +39,10 @@ function toStats(s: DpPortStats): PortStats {
     name: s.name, network: s.network, linkUp: s.linkUp, rxPackets: u64(s.rxPackets), rxBytes: u64(s.rxBytes),
     txPackets: u64(s.txPackets), txBytes: u64(s.txBytes), drops: u64Map(s.drops), peerErrors: u64Map(s.peerErrors),
     rxNoL4: u64(s.rxNoL4), macs: s.macs,
+    queues: s.queues.map((q, i) => ({
+      queue: i, lcore: q.lcore, pinned: q.pinned, rxEnabled: q.rxEnabled, txEnabled: q.txEnabled,
+      rxPackets: u64(q.rxPackets), txPackets: u64(q.txPackets), rxCycles: u64(q.rxCycles),
+    })),
   };
 }
 
@@ -89,9 +94,11 @@ export function portService(orch: Orchestrator, a: Adapter): PortServiceHandlers
         ...(s.mac ? { mac: s.mac } : {}),
         ...(s.security ? { security: { allowedMacs: s.security.allowedMacs, allowedIps: s.security.allowedIps } } : {}),
         maxMacs: s.maxMacs,
+        rxqAffinity: s.rxqAffinity,
       });
       return { port: toPort(port), created };
     }),
+    SetRxqAffinity: a.unary('SetRxqAffinity', async (req) => ({ port: toPort(await orch.setRxqAffinity(req.name, req.rxqAffinity)) })),
     GetPort: a.unary('GetPort', async (req) => ({ port: toPort(orch.getPort(req.name)) })),
     ListPorts: a.unary('ListPorts', async (req) => ({ ports: orch.listPorts(req.network || undefined).map(toPort) })),
     DeletePort: a.unary('DeletePort', async (req) => {

@@ -50,9 +50,16 @@ export function systemService(dp: Dataplane, sampler: LcoreSampler, facts: Syste
         memory: info.memoryReason,
         lcores: st.workers.map((w) => {
           const r = sampler.recent(w.lcore);
+          const busy = Number(w.busyCycles);
+          const rxqs = st.ports.flatMap((p) => p.queues.map((q, i) => ({ port: p.name, queue: i, q })))
+            .filter((x) => x.q.lcore === w.lcore)
+            .map((x) => ({
+              port: x.port, queue: x.queue, pinned: x.q.pinned, enabled: x.q.rxEnabled, rxPackets: u64(x.q.rxPackets),
+              busySharePercent: busy > 0 ? (100 * Number(x.q.rxCycles)) / busy : 0,
+            }));
           return {
             lcore: w.lcore, role: 'worker', packets: u64(w.packets), cyclesPerPacket: w.cyclesPerPacket,
-            cyclesPerPacketRecent: r.cyclesPerPacket, busyPercent: w.busyPercent, busyPercentRecent: r.busyPercent,
+            cyclesPerPacketRecent: r.cyclesPerPacket, busyPercent: w.busyPercent, busyPercentRecent: r.busyPercent, rxqs,
           };
         }),
         mbufsTotal: st.mbufs.total,

@@ -164,3 +164,20 @@ export function choiceOption<T extends string>(opts: OptionValues, name: string,
   if (!(choices as readonly string[]).includes(s)) throw new UsageError(`--${name} must be ${choices.join(' or ')}, got '${s}'`);
   return s as T;
 }
+
+/** --rxq-affinity "0:2,1:3" (queue:lcore, as OVS's pmd-rxq-affinity);
+ * "" clears every pin. Whether each lcore is a worker is the daemon's to say. */
+export function affinityOption(opts: OptionValues, name = 'rxq-affinity'): Record<number, number> | undefined {
+  const s = opts[name];
+  if (s === undefined) return undefined;
+  if (typeof s !== 'string') throw new UsageError(`--${name} needs QUEUE:LCORE,…`);
+  const out: Record<number, number> = {};
+  for (const item of s.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const m = /^(\d{1,2}):(\d{1,4})$/.exec(item);
+    if (!m) throw new UsageError(`--${name}: '${item}' is not QUEUE:LCORE (e.g. 0:2,1:3)`);
+    const q = intValue(m[1]!, `--${name} queue`, { ...RANGES.queues, lo: 0, hi: RANGES.queues.hi - 1 });
+    if (out[q] !== undefined) throw new UsageError(`--${name}: queue ${q} is named twice`);
+    out[q] = intValue(m[2]!, `--${name} lcore`, RANGES.lcore);
+  }
+  return out;
+}

@@ -56,6 +56,7 @@ export function renderPortDetails(p: Port__Output): string {
     ['security', s?.security ? `on: MACs ${s.security.allowedMacs.length ? s.security.allowedMacs.join(', ') : p.mac}; `
       + `addresses ${s.security.allowedIps.length ? s.security.allowedIps.join(', ') : 'not checked'}` : 'off'],
     ['max macs', String(s?.maxMacs ?? '')],
+    ['rxq affinity', Object.entries(s?.rxqAffinity ?? {}).map(([q, l]) => `${q}:${l}`).join(',') || 'none (queues placed by load; fpctl workers)'],
     ['link', st?.linkUp ? `up (features ${formatFeatures(st.features)}, ${st.queuePairs} queue pair(s))` : 'down'],
     ['socket', a.socketPath],
     ['mount', mountText(a)],

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 
 import {
-  resolvePortSpec, validateName, type LinkEvent, type SwitchPlane, type PortStats as DpPortStats, type QueueEvent,
+  checkAffinity, resolvePortSpec, validateName, type LinkEvent, type SwitchPlane, type PortStats as DpPortStats, type QueueEvent,
 } from '../dataplane/index.js';
 import { attachFor, type AttachInfo, type HugepageMount } from './attach.js';
 import { exhausted, exists, invalid, notFound, precondition } from './errors.js';
@@ -56,6 +56,8 @@ export interface PortRequest {
   security?: PortSecurityInput;
   /** Learned source MACs the port may have (0 or absent: 64). */
   maxMacs?: number;
+  /** Rx queues pinned to worker lcores (queue -> lcore). */
+  rxqAffinity?: Record<number, number>;
 }
 
 export interface PortView {
@@ -130,9 +132,18 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
         this.log.error({ network: n.name, iface: n.kernel.name, err: (e as Error).message }, 'kernel interface could not be recreated from state');
       }
     }
+    const workers = (await this.dp.info()).workerLcores;
     for (const p of this.keeper.state.ports) {
       try {
-        await this.dp.addPort(this.dpSpec(p));
+        const spec = this.dpSpec(p);
+        // Pins to lcores this daemon no longer has (fewer worker CPUs than
+        // before) are set aside, not fatal: those queues go by load.
+        const lost = Object.entries(spec.rxqAffinity).filter(([, l]) => !workers.includes(l));
+        if (lost.length > 0) {
+          this.log.warn({ port: p.name, pins: Object.fromEntries(lost), workers }, 'rx queue pins to lcores that are not workers now: those queues are placed by load');
+          spec.rxqAffinity = Object.fromEntries(Object.entries(spec.rxqAffinity).filter(([, l]) => workers.includes(l)));
+        }
+        await this.dp.addPort(spec);
       } catch (e) {
         // Kept in the state: a later restart, or deleting it, settles it.
         failed.push(p.name);
@@ -241,6 +252,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
         ...(req.security ? { security: normalisePortSecurity(req.security) } : {}),
         maxMacs: intIn(RANGES.maxMacs, unset0(req.maxMacs), DEFAULT_MAX_MACS),
       };
+      const affinity = checkAffinity(req.rxqAffinity ?? {}, want.queues);
+      if (Object.keys(affinity).length > 0) want.rxqAffinity = affinity;
       const mac = req.mac ? normaliseMac(req.mac) : undefined;
       const net = this.keeper.state.networks.find((n) => n.name === network);
 
@@ -252,6 +265,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
           have.vlan === want.vlan && have.uid === want.uid && have.gid === want.gid &&
           have.socketMode === want.socketMode && have.dirMode === want.dirMode &&
           sameSecurity(have.security, want.security) && (have.maxMacs ?? DEFAULT_MAX_MACS) === want.maxMacs &&
+          sameAffinity(have.rxqAffinity, want.rxqAffinity) &&
           (mac === undefined ? !have.macRequested : have.mac === mac);
         if (same) return { port: this.view(have), created: false };
         throw exists(`port ${name} already exists with a different spec`);
@@ -269,6 +283,25 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       await this.keeper.commit({ ...this.keeper.state, ports: [...this.keeper.state.ports, rec] }, () => this.dp.removePort(rec.name));
       this.log.info({ port: name, network, mode, mac: rec.mac, socket: this.dp.port(name)?.socketPath }, 'port created');
       return { port: this.view(rec), created: true };
+    });
+  }
+
+  /** Pin rx queues to worker lcores (replacing the port's pins). */
+  setRxqAffinity(name: string, affinity: Record<number, number>): Promise<PortView> {
+    return this.keeper.serial(async () => {
+      const p = this.keeper.state.ports.find((x) => x.name === validateName('port', name));
+      if (!p) throw notFound(`no port named ${name}`, 'PORT_NOT_FOUND');
+      const want = checkAffinity(affinity, p.queues);
+      if (sameAffinity(p.rxqAffinity, want)) return this.view(p);
+      if (!this.dp.port(name)) throw precondition(`port ${name} is not in the data plane (it failed to come back at start-up)`);
+      await this.dp.setRxqAffinity(name, want);
+      const rec: PortRecord = { ...p };
+      if (Object.keys(want).length > 0) rec.rxqAffinity = want;
+      else delete rec.rxqAffinity;
+      await this.keeper.commit({ ...this.keeper.state, ports: this.keeper.state.ports.map((x) => (x.name === name ? rec : x)) },
+        () => this.dp.setRxqAffinity(name, p.rxqAffinity ?? {}));
+      this.log.info({ port: name, rxqAffinity: want }, 'rx queue affinity set');
+      return this.view(rec);
     });
   }
 
@@ -347,6 +380,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       ...(p.gid !== undefined ? { gid: p.gid } : {}),
       macLimit: p.maxMacs ?? DEFAULT_MAX_MACS,
       ...(p.security ? { security: securityBytes(p.security, p.mac) } : {}),
+      rxqAffinity: p.rxqAffinity ?? {},
     };
   }
 
@@ -376,4 +410,11 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   private onQueue(ev: QueueEvent): void {
     this.emit('port-event', { port: ev.port, kind: 'queue-state', vring: ev.vring, enabled: ev.enabled, timeMs: Date.now() });
   }
+}
+
+/** Same pins (absent and empty alike). */
+function sameAffinity(a: Record<number, number> | undefined, b: Record<number, number> | undefined): boolean {
+  const ka = Object.entries(a ?? {}).sort();
+  const kb = Object.entries(b ?? {}).sort();
+  return JSON.stringify(ka) === JSON.stringify(kb);
 }

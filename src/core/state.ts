@@ -40,6 +40,8 @@ export interface PortRecord {
   security?: PortSecurity;
   /** Learned source MACs the port may have; absent in older state files: 64. */
   maxMacs?: number;
+  /** Rx queues pinned to worker lcores (queue -> lcore); absent: none. */
+  rxqAffinity?: Record<number, number>;
 }
 
 export interface HugepageRecord {

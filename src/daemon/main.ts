@@ -70,6 +70,9 @@ async function main(): Promise<number> {
   // data plane
   const dp = new Dataplane(config.dataplane);
   const info = await dp.start();
+  if (info.sharedCpus.length > 0) {
+    log.warn({ step: 'dataplane', sharedCpus: info.sharedCpus }, 'more than one lcore runs on these CPUs: the workers share them and cannot be fast (fine for tests, not for traffic)');
+  }
   log.info({ step: 'dataplane', dpdk: info.dpdkVersion, mainLcore: info.mainLcore, workerLcores: info.workerLcores, hugePages: info.hugePages, memory: info.memoryReason, eal: info.eal.join(' ') }, 'data plane started');
 
   // From here on a failure must not leave the data plane (and its EAL

@@ -21,7 +21,7 @@ export type { ErrnoCode } from './errors.js';
 export type { DataplaneConfig } from './config.js';
 export { defaultDataplaneConfig } from './config.js';
 export type { PortSpec, ResolvedPort, PortMode, PortType, PortSecurityBytes } from './port-spec.js';
-export { resolvePortSpec, validateName, SUN_PATH_MAX } from './port-spec.js';
+export { checkAffinity, resolvePortSpec, validateName, SUN_PATH_MAX } from './port-spec.js';
 export { FLOW_FIELD, FLOW_VERDICT, FLOW_VLAN_OP } from './native.js';
 export type { NativeFlowRule, NativeFlowStats, NativePuntClass, NativeQueueStats } from './native.js';
 
@@ -97,6 +97,8 @@ export interface DataplaneInfo {
   hugePages: boolean;
   memoryReason: string;
   eal: string[];
+  /** CPUs running more than one lcore: functional, never fast. */
+  sharedCpus: number[];
 }
 
 /** Something the data plane could not finish that is nobody's API error. */
@@ -162,7 +164,7 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
 
   async info(): Promise<DataplaneInfo> {
     const i = await this.call((a) => a.info());
-    return { ...i, memoryReason: this.plan?.memoryReason ?? '', eal: this.plan?.argv ?? [] };
+    return { ...i, memoryReason: this.plan?.memoryReason ?? '', eal: this.plan?.argv ?? [], sharedCpus: this.plan?.sharedCpus ?? [] };
   }
 
   /**
@@ -408,7 +410,7 @@ function convertStats(addon: NativeAddon, raw: NativeStats): DataplaneStats {
  * unit tests (as OVS tests against netdev-dummy).
  */
 export type SwitchPlane = Pick<Dataplane,
-  'config' | 'createNetwork' | 'deleteNetwork' | 'addPort' | 'removePort' | 'port' | 'stats'
+  'config' | 'info' | 'createNetwork' | 'deleteNetwork' | 'addPort' | 'removePort' | 'setRxqAffinity' | 'port' | 'stats'
   | 'setFlowTable' | 'flowStats' | 'addKernelPort' | 'removeKernelPort' | 'setPunt' | 'puntStats' | 'puntClassNames'> & {
   on<K extends keyof DataplaneEvents>(event: K, listener: (...args: DataplaneEvents[K]) => void): unknown;
 };

@@ -195,7 +195,7 @@ describe('fpctl', () => {
       name: 'web1', network: 'web', mode: 'PORT_MODE_CLIENT', queues: 2, mac: '02:aa:00:00:00:01', vlan: 20,
       type: 'PORT_TYPE_VHOST_USER', memifRingLog2: 0, memifBufferSize: 0,
       access: { uid: 1234, gid: 5678, mode: 0o600, dirMode: 0o710 },
-      security: null, maxMacs: 64,
+      security: null, maxMacs: 64, rxqAffinity: {},
     });
     const dir = statSync(res.port.attach!.hostDir);
     expect([dir.mode & 0o7777, dir.uid, dir.gid]).toEqual([0o710, 1234, 5678]);

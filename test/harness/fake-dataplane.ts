@@ -9,11 +9,11 @@ import { EventEmitter } from 'node:events';
 
 import { defaultDataplaneConfig, type DataplaneConfig } from '../../src/dataplane/config.js';
 import { DataplaneError } from '../../src/dataplane/errors.js';
-import type { DataplaneEvents, DataplaneStats, LinkEvent, NativeFlowRule, NativeFlowStats, NativePuntClass, SwitchPlane } from '../../src/dataplane/index.js';
+import type { DataplaneEvents, DataplaneInfo, DataplaneStats, LinkEvent, NativeFlowRule, NativeFlowStats, NativePuntClass, SwitchPlane } from '../../src/dataplane/index.js';
 import { PUNT_CLASSES } from '../../src/dataplane/counters.js';
 import { resolvePortSpec, type PortSpec, type ResolvedPort } from '../../src/dataplane/port-spec.js';
 
-type Method = 'createNetwork' | 'deleteNetwork' | 'addPort' | 'removePort' | 'setFlowTable' | 'addKernelPort' | 'removeKernelPort' | 'setPunt';
+type Method = 'createNetwork' | 'deleteNetwork' | 'addPort' | 'removePort' | 'setRxqAffinity' | 'setFlowTable' | 'addKernelPort' | 'removeKernelPort' | 'setPunt';
 
 export class FakeDataplane extends EventEmitter<DataplaneEvents> implements SwitchPlane {
   readonly config: DataplaneConfig;
@@ -69,6 +69,8 @@ export class FakeDataplane extends EventEmitter<DataplaneEvents> implements Swit
     const p = resolvePortSpec(spec, this.config.socketRoot);
     if (this.ports.has(p.name)) throw new DataplaneError('EEXIST', `port ${p.name} already exists`);
     if (!this.networks.has(p.network)) throw new DataplaneError('ENOENT', `no network named ${p.network}`);
+    const bad = Object.values(p.rxqAffinity).find((l) => !this.workerLcores.includes(l));
+    if (bad !== undefined) throw new DataplaneError('EINVAL', `lcore ${bad} is not a worker`);
     this.ports.set(p.name, p);
     return p;
   }
@@ -76,6 +78,22 @@ export class FakeDataplane extends EventEmitter<DataplaneEvents> implements Swit
   async removePort(name: string): Promise<void> {
     this.enter('removePort', name);
     if (!this.ports.delete(name)) throw new DataplaneError('ENOENT', `no port named ${name}`);
+  }
+
+  /** Worker lcores of the fake (as --worker-cpus 1,2 would make). */
+  workerLcores = [1, 2];
+
+  async setRxqAffinity(name: string, affinity: Record<number, number>): Promise<void> {
+    this.enter('setRxqAffinity', name);
+    const p = this.ports.get(name);
+    if (!p) throw new DataplaneError('ENOENT', `no port named ${name}`);
+    const bad = Object.values(affinity).find((l) => !this.workerLcores.includes(l));
+    if (bad !== undefined) throw new DataplaneError('EINVAL', `lcore ${bad} is not a worker`);
+    p.rxqAffinity = { ...affinity };
+  }
+
+  async info(): Promise<DataplaneInfo> {
+    return { dpdkVersion: 'fake', mainLcore: 0, workerLcores: this.workerLcores, hugePages: false, memoryReason: 'fake', eal: [], sharedCpus: [] };
   }
 
   port(name: string): ResolvedPort | undefined {

@@ -94,6 +94,31 @@ describe('orchestrator against a fake data plane', () => {
     expect(dp.calls.at(-1)).toBe('addPort c');
   });
 
+  it('rx queue pins: persisted, idempotent, undone when the state write fails, set aside at replay for lost workers', async () => {
+    const { dp, store, orch } = setup();
+    await orch.createNetwork({ name: 'n' });
+    await orch.createPort({ name: 'p', network: 'n', queues: 2, rxqAffinity: { 1: 2 } });
+    expect(dp.ports.get('p')!.rxqAffinity).toEqual({ 1: 2 });
+    expect(store.saved!.ports[0]!.rxqAffinity).toEqual({ 1: 2 });
+    expect(await kindOf(orch.createPort({ name: 'p', network: 'n', queues: 2 }))).toBe('ALREADY_EXISTS/ALREADY_EXISTS');
+    expect(await kindOf(orch.setRxqAffinity('p', { 2: 1 }))).toBe('INVALID_ARGUMENT/INVALID_ARGUMENT'); // no queue 2
+    expect(await kindOf(orch.setRxqAffinity('p', { 0: 9 }))).toBe('INVALID_ARGUMENT/INVALID_ARGUMENT'); // no lcore 9
+    const calls = dp.calls.length;
+    await orch.setRxqAffinity('p', { '1': 2 } as unknown as Record<number, number>); // as proto maps arrive: same pins
+    expect(dp.calls.length).toBe(calls);
+    store.failing = true;
+    expect(await kindOf(orch.setRxqAffinity('p', { 0: 1, 1: 1 }))).toMatch(/ENOSPC/);
+    expect(dp.ports.get('p')!.rxqAffinity).toEqual({ 1: 2 }); // the data plane change undone
+    await orch.setRxqAffinity('p', {});
+    expect(store.saved!.ports[0]!.rxqAffinity).toBeUndefined();
+    await orch.setRxqAffinity('p', { 0: 2 });
+    const again = setup(store.saved);
+    again.dp.workerLcores = [1];
+    expect((await again.orch.replay()).failed).toEqual([]);
+    expect(again.dp.ports.get('p')!.rxqAffinity).toEqual({}); // placed by load, not refused
+    expect(again.keeper.state.ports[0]!.rxqAffinity).toEqual({ 0: 2 }); // and kept for later
+  });
+
   it('refuses with reasons a client can act on; limits are RESOURCE_EXHAUSTED', async () => {
     const { orch } = setup();
     expect(await kindOf(orch.createPort({ name: 'p', network: 'nosuch' }))).toBe('NOT_FOUND/NETWORK_NOT_FOUND');

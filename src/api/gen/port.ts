@@ -21,6 +21,9 @@ import type { PortServiceClient as _fastpath_v1_PortServiceClient, PortServiceDe
 import type { PortSpec as _fastpath_v1_PortSpec, PortSpec__Output as _fastpath_v1_PortSpec__Output } from './fastpath/v1/PortSpec.js';
 import type { PortStats as _fastpath_v1_PortStats, PortStats__Output as _fastpath_v1_PortStats__Output } from './fastpath/v1/PortStats.js';
 import type { PortStatus as _fastpath_v1_PortStatus, PortStatus__Output as _fastpath_v1_PortStatus__Output } from './fastpath/v1/PortStatus.js';
+import type { QueueStats as _fastpath_v1_QueueStats, QueueStats__Output as _fastpath_v1_QueueStats__Output } from './fastpath/v1/QueueStats.js';
+import type { SetRxqAffinityRequest as _fastpath_v1_SetRxqAffinityRequest, SetRxqAffinityRequest__Output as _fastpath_v1_SetRxqAffinityRequest__Output } from './fastpath/v1/SetRxqAffinityRequest.js';
+import type { SetRxqAffinityResponse as _fastpath_v1_SetRxqAffinityResponse, SetRxqAffinityResponse__Output as _fastpath_v1_SetRxqAffinityResponse__Output } from './fastpath/v1/SetRxqAffinityResponse.js';
 import type { SocketAccess as _fastpath_v1_SocketAccess, SocketAccess__Output as _fastpath_v1_SocketAccess__Output } from './fastpath/v1/SocketAccess.js';
 import type { WatchPortEventsRequest as _fastpath_v1_WatchPortEventsRequest, WatchPortEventsRequest__Output as _fastpath_v1_WatchPortEventsRequest__Output } from './fastpath/v1/WatchPortEventsRequest.js';
 import type { WatchPortEventsResponse as _fastpath_v1_WatchPortEventsResponse, WatchPortEventsResponse__Output as _fastpath_v1_WatchPortEventsResponse__Output } from './fastpath/v1/WatchPortEventsResponse.js';
@@ -53,6 +56,9 @@ export interface ProtoGrpcType {
       PortStats: MessageTypeDefinition<_fastpath_v1_PortStats, _fastpath_v1_PortStats__Output>
       PortStatus: MessageTypeDefinition<_fastpath_v1_PortStatus, _fastpath_v1_PortStatus__Output>
       PortType: EnumTypeDefinition
+      QueueStats: MessageTypeDefinition<_fastpath_v1_QueueStats, _fastpath_v1_QueueStats__Output>
+      SetRxqAffinityRequest: MessageTypeDefinition<_fastpath_v1_SetRxqAffinityRequest, _fastpath_v1_SetRxqAffinityRequest__Output>
+      SetRxqAffinityResponse: MessageTypeDefinition<_fastpath_v1_SetRxqAffinityResponse, _fastpath_v1_SetRxqAffinityResponse__Output>
       SocketAccess: MessageTypeDefinition<_fastpath_v1_SocketAccess, _fastpath_v1_SocketAccess__Output>
       WatchPortEventsRequest: MessageTypeDefinition<_fastpath_v1_WatchPortEventsRequest, _fastpath_v1_WatchPortEventsRequest__Output>
       WatchPortEventsResponse: MessageTypeDefinition<_fastpath_v1_WatchPortEventsResponse, _fastpath_v1_WatchPortEventsResponse__Output>

@@ -6,6 +6,7 @@ import type { MessageTypeDefinition } from '@grpc/proto-loader';
 import type { GetSystemInfoRequest as _fastpath_v1_GetSystemInfoRequest, GetSystemInfoRequest__Output as _fastpath_v1_GetSystemInfoRequest__Output } from './fastpath/v1/GetSystemInfoRequest.js';
 import type { GetSystemInfoResponse as _fastpath_v1_GetSystemInfoResponse, GetSystemInfoResponse__Output as _fastpath_v1_GetSystemInfoResponse__Output } from './fastpath/v1/GetSystemInfoResponse.js';
 import type { LcoreStats as _fastpath_v1_LcoreStats, LcoreStats__Output as _fastpath_v1_LcoreStats__Output } from './fastpath/v1/LcoreStats.js';
+import type { RxqLoad as _fastpath_v1_RxqLoad, RxqLoad__Output as _fastpath_v1_RxqLoad__Output } from './fastpath/v1/RxqLoad.js';
 import type { SystemServiceClient as _fastpath_v1_SystemServiceClient, SystemServiceDefinition as _fastpath_v1_SystemServiceDefinition } from './fastpath/v1/SystemService.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -18,6 +19,7 @@ export interface ProtoGrpcType {
       GetSystemInfoRequest: MessageTypeDefinition<_fastpath_v1_GetSystemInfoRequest, _fastpath_v1_GetSystemInfoRequest__Output>
       GetSystemInfoResponse: MessageTypeDefinition<_fastpath_v1_GetSystemInfoResponse, _fastpath_v1_GetSystemInfoResponse__Output>
       LcoreStats: MessageTypeDefinition<_fastpath_v1_LcoreStats, _fastpath_v1_LcoreStats__Output>
+      RxqLoad: MessageTypeDefinition<_fastpath_v1_RxqLoad, _fastpath_v1_RxqLoad__Output>
       SystemService: SubtypeConstructor<typeof grpc.Client, _fastpath_v1_SystemServiceClient> & { service: _fastpath_v1_SystemServiceDefinition }
     }
   }

@@ -7,13 +7,14 @@ import { flowAdd, flowDel, flowDump, flowMiss, flowReplace } from './flow.js';
 import { hugepagesList, hugepagesPool, hugepagesRelease, hugepagesReserve } from './hugepages.js';
 import { info } from './info.js';
 import { networkAdd, networkDel, networkList, networkShow } from './network.js';
-import { portAdd, portDel, portList, portShow } from './port.js';
+import { portAdd, portDel, portList, portSet, portShow } from './port.js';
 import { stats } from './stats.js';
+import { workers } from './workers.js';
 
 export const COMMANDS: CommandSpec[] = [
   networkAdd, networkDel, networkList, networkShow,
-  portAdd, portDel, portList, portShow,
+  portAdd, portDel, portList, portShow, portSet,
   flowAdd, flowDel, flowDump, flowReplace, flowMiss,
-  attach, events, stats, info,
+  attach, events, stats, info, workers,
   hugepagesPool, hugepagesReserve, hugepagesRelease, hugepagesList,
 ];

@@ -3,7 +3,7 @@
 import { reasonOf } from '../../api/error-info.js';
 import type { CreatePortRequest } from '../../api/gen/fastpath/v1/CreatePortRequest.js';
 import { RANGES, type Range } from '../../dataplane/limits.js';
-import { choiceOption, intOption, modeOption } from '../args.js';
+import { affinityOption, choiceOption, intOption, modeOption, UsageError } from '../args.js';
 import type { CommandSpec, OptionValues } from '../command.js';
 import { withHint } from '../errors.js';
 import { portRow, renderAttach, renderPortDetails } from '../port-view.js';
@@ -20,6 +20,7 @@ export function portRequest(name: string, opts: OptionValues): CreatePortRequest
   const [ringLog2, bufferSize] = [num('memif-ring-log2', RANGES.memifRingLog2), num('memif-buffer-size', RANGES.memifBufferSize)];
   const [socketMode, dirMode] = [modeOption(opts, 'socket-mode', RANGES.socketMode), modeOption(opts, 'dir-mode', RANGES.dirMode)];
   const maxMacs = num('max-macs', RANGES.maxMacs);
+  const affinity = affinityOption(opts);
   const list = (k: string): string[] => (typeof opts[k] === 'string' ? (opts[k] as string).split(',').map((x) => x.trim()).filter(Boolean) : []);
   const secure = opts['port-security'] === true || list('allowed-macs').length > 0 || list('allowed-ips').length > 0;
   return {
@@ -35,6 +36,7 @@ export function portRequest(name: string, opts: OptionValues): CreatePortRequest
       ...(typeof opts.mac === 'string' ? { mac: opts.mac } : {}),
       ...(secure ? { security: { allowedMacs: list('allowed-macs'), allowedIps: list('allowed-ips') } } : {}),
       ...(maxMacs !== undefined ? { maxMacs } : {}),
+      ...(affinity !== undefined ? { rxqAffinity: affinity } : {}),
       access: {
         ...(uid !== undefined ? { uid } : {}),
         ...(gid !== undefined ? { gid } : {}),
@@ -66,6 +68,7 @@ export const portAdd: CommandSpec = {
     'allowed-macs': { type: 'string', value: 'MAC,…', help: 'port security: the source MACs allowed (default: the port\'s own); implies --port-security' },
     'allowed-ips': { type: 'string', value: 'IP,…', help: 'port security: the addresses it may claim in ARP/ND; implies --port-security' },
     'max-macs': { type: 'string', value: 'N', help: 'source MACs the port may have learned at once, 1..65536 (default 64)' },
+    'rxq-affinity': { type: 'string', value: 'Q:LCORE,…', help: 'pin rx queues to worker lcores (fpctl workers lists them); the others go to the least loaded worker' },
   },
   async run(ctx, [name], opts) {
     const c = ctx.client;
@@ -122,5 +125,25 @@ export const portShow: CommandSpec = {
     const res = await c.unary(c.ports, c.ports.GetPort, { name });
     if (ctx.json) return ctx.printJson(res);
     ctx.print(renderPortDetails(res.port!));
+  },
+};
+
+export const portSet: CommandSpec = {
+  words: ['port', 'set'],
+  args: ['<name>'],
+  summary: 'change a port: pin its rx queues to worker lcores (kept across restarts)',
+  details: 'A queue that moves pauses for one RCU grace period; the other queues are polled throughout. '
+    + '--rxq-affinity "" places every queue by load again.',
+  options: {
+    'rxq-affinity': { type: 'string', value: 'Q:LCORE,…', help: 'e.g. 0:2,1:3: queue 0 on lcore 2, queue 1 on lcore 3' },
+  },
+  async run(ctx, [name], opts) {
+    const affinity = affinityOption(opts);
+    if (affinity === undefined) throw new UsageError('nothing to set: give --rxq-affinity');
+    const c = ctx.client;
+    const res = await c.unary(c.ports, c.ports.SetRxqAffinity, { name, rxqAffinity: affinity });
+    if (ctx.json) return ctx.printJson(res);
+    const pins = Object.entries(res.port!.spec!.rxqAffinity).map(([q, l]) => `${q}:${l}`).join(',');
+    ctx.print(pins ? `port ${name}: rx queues pinned ${pins}; the others placed by load` : `port ${name}: every rx queue placed by load`);
   },
 };

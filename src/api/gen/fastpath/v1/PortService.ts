@@ -14,6 +14,8 @@ import type { GetPortStatsRequest as _fastpath_v1_GetPortStatsRequest, GetPortSt
 import type { GetPortStatsResponse as _fastpath_v1_GetPortStatsResponse, GetPortStatsResponse__Output as _fastpath_v1_GetPortStatsResponse__Output } from '../../fastpath/v1/GetPortStatsResponse.js';
 import type { ListPortsRequest as _fastpath_v1_ListPortsRequest, ListPortsRequest__Output as _fastpath_v1_ListPortsRequest__Output } from '../../fastpath/v1/ListPortsRequest.js';
 import type { ListPortsResponse as _fastpath_v1_ListPortsResponse, ListPortsResponse__Output as _fastpath_v1_ListPortsResponse__Output } from '../../fastpath/v1/ListPortsResponse.js';
+import type { SetRxqAffinityRequest as _fastpath_v1_SetRxqAffinityRequest, SetRxqAffinityRequest__Output as _fastpath_v1_SetRxqAffinityRequest__Output } from '../../fastpath/v1/SetRxqAffinityRequest.js';
+import type { SetRxqAffinityResponse as _fastpath_v1_SetRxqAffinityResponse, SetRxqAffinityResponse__Output as _fastpath_v1_SetRxqAffinityResponse__Output } from '../../fastpath/v1/SetRxqAffinityResponse.js';
 import type { WatchPortEventsRequest as _fastpath_v1_WatchPortEventsRequest, WatchPortEventsRequest__Output as _fastpath_v1_WatchPortEventsRequest__Output } from '../../fastpath/v1/WatchPortEventsRequest.js';
 import type { WatchPortEventsResponse as _fastpath_v1_WatchPortEventsResponse, WatchPortEventsResponse__Output as _fastpath_v1_WatchPortEventsResponse__Output } from '../../fastpath/v1/WatchPortEventsResponse.js';
 
@@ -63,6 +65,15 @@ export interface PortServiceClient extends grpc.Client {
   listPorts(argument: _fastpath_v1_ListPortsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_fastpath_v1_ListPortsResponse__Output>): grpc.ClientUnaryCall;
   listPorts(argument: _fastpath_v1_ListPortsRequest, callback: grpc.requestCallback<_fastpath_v1_ListPortsResponse__Output>): grpc.ClientUnaryCall;
   
+  SetRxqAffinity(argument: _fastpath_v1_SetRxqAffinityRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_fastpath_v1_SetRxqAffinityResponse__Output>): grpc.ClientUnaryCall;
+  SetRxqAffinity(argument: _fastpath_v1_SetRxqAffinityRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_fastpath_v1_SetRxqAffinityResponse__Output>): grpc.ClientUnaryCall;
+  SetRxqAffinity(argument: _fastpath_v1_SetRxqAffinityRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_fastpath_v1_SetRxqAffinityResponse__Output>): grpc.ClientUnaryCall;
+  SetRxqAffinity(argument: _fastpath_v1_SetRxqAffinityRequest, callback: grpc.requestCallback<_fastpath_v1_SetRxqAffinityResponse__Output>): grpc.ClientUnaryCall;
+  setRxqAffinity(argument: _fastpath_v1_SetRxqAffinityRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_fastpath_v1_SetRxqAffinityResponse__Output>): grpc.ClientUnaryCall;
+  setRxqAffinity(argument: _fastpath_v1_SetRxqAffinityRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_fastpath_v1_SetRxqAffinityResponse__Output>): grpc.ClientUnaryCall;
+  setRxqAffinity(argument: _fastpath_v1_SetRxqAffinityRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_fastpath_v1_SetRxqAffinityResponse__Output>): grpc.ClientUnaryCall;
+  setRxqAffinity(argument: _fastpath_v1_SetRxqAffinityRequest, callback: grpc.requestCallback<_fastpath_v1_SetRxqAffinityResponse__Output>): grpc.ClientUnaryCall;
+  
   WatchPortEvents(argument: _fastpath_v1_WatchPortEventsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_fastpath_v1_WatchPortEventsResponse__Output>;
   WatchPortEvents(argument: _fastpath_v1_WatchPortEventsRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_fastpath_v1_WatchPortEventsResponse__Output>;
   watchPortEvents(argument: _fastpath_v1_WatchPortEventsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_fastpath_v1_WatchPortEventsResponse__Output>;
@@ -81,6 +92,8 @@ export interface PortServiceHandlers extends grpc.UntypedServiceImplementation {
   
   ListPorts: grpc.handleUnaryCall<_fastpath_v1_ListPortsRequest__Output, _fastpath_v1_ListPortsResponse>;
   
+  SetRxqAffinity: grpc.handleUnaryCall<_fastpath_v1_SetRxqAffinityRequest__Output, _fastpath_v1_SetRxqAffinityResponse>;
+  
   WatchPortEvents: grpc.handleServerStreamingCall<_fastpath_v1_WatchPortEventsRequest__Output, _fastpath_v1_WatchPortEventsResponse>;
   
 }
@@ -91,5 +104,6 @@ export interface PortServiceDefinition extends grpc.ServiceDefinition {
   GetPort: MethodDefinition<_fastpath_v1_GetPortRequest, _fastpath_v1_GetPortResponse, _fastpath_v1_GetPortRequest__Output, _fastpath_v1_GetPortResponse__Output>
   GetPortStats: MethodDefinition<_fastpath_v1_GetPortStatsRequest, _fastpath_v1_GetPortStatsResponse, _fastpath_v1_GetPortStatsRequest__Output, _fastpath_v1_GetPortStatsResponse__Output>
   ListPorts: MethodDefinition<_fastpath_v1_ListPortsRequest, _fastpath_v1_ListPortsResponse, _fastpath_v1_ListPortsRequest__Output, _fastpath_v1_ListPortsResponse__Output>
+  SetRxqAffinity: MethodDefinition<_fastpath_v1_SetRxqAffinityRequest, _fastpath_v1_SetRxqAffinityResponse, _fastpath_v1_SetRxqAffinityRequest__Output, _fastpath_v1_SetRxqAffinityResponse__Output>
   WatchPortEvents: MethodDefinition<_fastpath_v1_WatchPortEventsRequest, _fastpath_v1_WatchPortEventsResponse, _fastpath_v1_WatchPortEventsRequest__Output, _fastpath_v1_WatchPortEventsResponse__Output>
 }

@@ -20,6 +20,7 @@ export interface PortSpec {
   'memifBufferSize'?: (number);
   'security'?: (_fastpath_v1_PortSecurity | null);
   'maxMacs'?: (number);
+  'rxqAffinity'?: ({[key: number]: number});
 }
 
 export interface PortSpec__Output {
@@ -35,4 +36,5 @@ export interface PortSpec__Output {
   'memifBufferSize': (number);
   'security': (_fastpath_v1_PortSecurity__Output | null);
   'maxMacs': (number);
+  'rxqAffinity': ({[key: number]: number});
 }
