@@ -43,7 +43,8 @@ async function startSwitch(name: SwitchName, cleanup: Cleanup, root: string, tag
   switch (name) {
     case 'fastpath': return FastpathSwitch.start(cleanup, root, tag);
     case 'fastpath-acl100':
-    case 'fastpath-acl10k': return FastpathSwitch.start(cleanup, root, tag, name);
+    case 'fastpath-acl10k':
+    case 'fastpath-mq2': return FastpathSwitch.start(cleanup, root, tag, name);
     case 'testpmd-io': return TestpmdIoSwitch.start(cleanup, root, tag);
     case 'ovs-dpdk': return OvsDpdkSwitch.start(cleanup, root, tag);
   }

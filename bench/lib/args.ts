@@ -3,7 +3,9 @@
 
 // fastpath-acl100 / -acl10k: fastpath with a 100 / 10,000-rule flow table
 // that the traffic classifies against (bench/lib/flow-rules.ts).
-export const ALL_SWITCHES = ['fastpath', 'fastpath-acl100', 'fastpath-acl10k', 'testpmd-io', 'ovs-dpdk'] as const;
+// fastpath-mq2: fastpath with 2 queue pairs per port (the guest uses both,
+// with many flows), still one worker: what multiqueue costs.
+export const ALL_SWITCHES = ['fastpath', 'fastpath-acl100', 'fastpath-acl10k', 'fastpath-mq2', 'testpmd-io', 'ovs-dpdk'] as const;
 export type SwitchName = (typeof ALL_SWITCHES)[number];
 export const ALL_RINGS = ['split', 'packed'] as const;
 export type RingLayout = (typeof ALL_RINGS)[number];

@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   try {
     const info = await dp.start();
     await dp.createNetwork('loop');
-    for (const name of PORTS) await dp.addPort({ name, network: 'loop' });
+    for (const name of PORTS) await dp.addPort({ name, network: 'loop', queues: cfg.queues });
     let flowInstallMs = 0;
     if (cfg.flows > 0) {
       const rules = loopFlowSpecs(cfg.flows, PORTS).map((s, i) => toNativeRule(i + 1, s));
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
       type: 'ready',
       dpdkVersion: info.dpdkVersion,
       flowInstallMs,
-      sockets: PORTS.map((n) => ({ hostDir: dp.port(n)!.dir, sock: 'sock' })),
+      sockets: PORTS.map((n) => ({ hostDir: dp.port(n)!.dir, sock: 'sock', queues: cfg.queues })),
     });
   } catch (e) {
     send({ type: 'error', message: e instanceof Error ? e.message : String(e) });

@@ -12,6 +12,8 @@ export interface HostConfig {
   nMbufs: number;
   /** Flow rules to install (bench/lib/flow-rules.ts); 0: plain L2 switching. */
   flows: number;
+  /** Queue pairs per port. */
+  queues: number;
 }
 
 export type ToHost = { type: 'stats'; id: number } | { type: 'stop' };

@@ -24,8 +24,10 @@ export const SWITCH_MBUFS = 16384;
 export const SWITCH_MEMORY_MB = 256;
 
 /** fastpath rows of the loop bench: rules in the flow table the traffic meets. */
-export type FastpathVariant = Extract<SwitchName, 'fastpath' | 'fastpath-acl100' | 'fastpath-acl10k'>;
-export const FLOW_RULES: Record<FastpathVariant, number> = { fastpath: 0, 'fastpath-acl100': 100, 'fastpath-acl10k': 10_000 };
+export type FastpathVariant = Extract<SwitchName, 'fastpath' | 'fastpath-acl100' | 'fastpath-acl10k' | 'fastpath-mq2'>;
+export const FLOW_RULES: Record<FastpathVariant, number> = { fastpath: 0, 'fastpath-acl100': 100, 'fastpath-acl10k': 10_000, 'fastpath-mq2': 0 };
+/** Queue pairs per port (the guest uses as many). */
+export const QUEUES: Record<FastpathVariant, number> = { fastpath: 1, 'fastpath-acl100': 1, 'fastpath-acl10k': 1, 'fastpath-mq2': 2 };
 
 const HOST = fileURLToPath(new URL('./fastpath-host.ts', import.meta.url));
 const START_TIMEOUT_MS = 60_000;
@@ -70,6 +72,7 @@ export class FastpathSwitch implements SwitchUnderTest {
       memoryMb: SWITCH_MEMORY_MB,
       nMbufs: SWITCH_MBUFS,
       flows,
+      queues: QUEUES[name],
     };
     // Registered before the child starts: whatever it leaves behind if it
     // dies half-way goes too.

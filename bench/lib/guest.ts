@@ -17,6 +17,8 @@ export interface SocketDir {
   sock: string;
   /** The guest's virtio_user serves the socket (server=1); the switch connects as the client. */
   guestServes?: boolean;
+  /** Queue pairs the guest opens and forwards on (default 1). */
+  queues?: number;
 }
 
 /** Lcores of the guest: main and forwarding both on CPU 0, the switch worker has CPU 1. */
@@ -41,10 +43,16 @@ export async function startGuest(name: string, sockets: readonly SocketDir[], tr
     mbufs: 8192,
     ports: sockets.map((s, i) => ({
       hostDir: s.hostDir, sock: s.sock, mac: GUEST_MACS[i]!, server: s.guestServes === true, packedVq: traffic.ring === 'packed',
+      queues: s.queues ?? 1,
     })),
     forwardMode: 'mac',
     // tx_first sends frames of --txpkts bytes; mac forwarding keeps their size.
-    extraArgs: [`--eth-peer=0,${GUEST_MACS[1]}`, `--eth-peer=1,${GUEST_MACS[0]}`, `--txpkts=${traffic.size}`],
+    // With more queues, tx_first's frames vary their source address
+    // (--txonly-multi-flow), so the switch spreads them over every queue.
+    extraArgs: [
+      `--eth-peer=0,${GUEST_MACS[1]}`, `--eth-peer=1,${GUEST_MACS[0]}`, `--txpkts=${traffic.size}`,
+      ...((sockets[0]!.queues ?? 1) > 1 ? [`--rxq=${sockets[0]!.queues}`, `--txq=${sockets[0]!.queues}`, '--txonly-multi-flow'] : []),
+    ],
   });
 }
 
