@@ -82,10 +82,24 @@ function differential(d: Json): string {
     `${d.totalFrames} frame fates over ${(d.seeds as Json[]).length} seeds in ${d.seconds} s: ${bad === 0 ? 'no mismatch' : `${bad} seeds with mismatches`}.`].join('\n');
 }
 
+function trex(d: Json): string {
+  const row = (name: string, f: Json): string[] => [name, fx(f.rate_pps_per_direction / 1e6, 3), fx(f.aggregate_mpps, 3), fx(f.aggregate_gbps_l1, 2),
+    f.lowest_failing_pps_per_direction === null ? 'none' : fx(f.lowest_failing_pps_per_direction / 1e6, 3)];
+  const short = (d.trials as Json[]).filter((t) => t.short).length;
+  return [`## TRex NDR/PDR through memif ports (\`npm run bench:trex\`, ${day(d)}, profile ${d.profile}, ${(d.trials as Json[]).length} trials of ${d.settings?.seconds} s)`, '',
+    `${d.tool}; ${d.machine?.cores ?? '?'} CPUs. One search, so no spread: each figure is the highest rate that met its loss tolerance.`,
+    d.machine?.cores !== undefined && d.machine.cores < 5
+      ? 'On this host TRex runs in low_end mode on a CPU it shares with fp-ctl: the figures measure the test bed (the generator), not the switch.'
+      : '',
+    short > 0 ? `${short} trial(s) fell short of the asked rate and count at what TRex offered.` : '', '',
+    block(table(['result', 'Mpps/direction', 'Mpps aggregate', 'Gbit/s L1', 'next failing Mpps/dir'], [row('NDR (0 loss)', d.ndr), row('PDR (<= 0.5 % loss)', d.pdr)])),
+  ].filter((l, i, all) => l !== '' || all[i - 1] !== '').join('\n');
+}
+
 export function report(): string {
   const parts: Array<[string, (d: Json) => string]> = [
     ['loop', loop], ['flow-install', flows], ['control-plane', control], ['exception-path', exception],
-    ['hostile', hostile], ['cni', cni], ['flow-differential', differential],
+    ['hostile', hostile], ['cni', cni], ['flow-differential', differential], ['trex', trex],
   ];
   const sections = parts.flatMap(([name, fn]) => {
     const d = load(name);

@@ -3,8 +3,8 @@
 //   npm run bench:trex -- --emit-config DIR   fastpathd -> trex_cfg.yaml + STL profiles
 //   npm run bench:trex -- [--profile ...]     search against a running TRex
 //   npm run bench:trex -- --simulate 4mpps,5mpps   the same against a simulated device
-// TRex cannot be installed on the development VM or in CI: the procedure
-// on a real host is in bench/README.md ("TRex").
+// The team's TRex v3.08 is in ../shared/trex (test/e2e/trex.test.ts runs it
+// in CI); the procedure on any host is in bench/README.md ("TRex").
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,8 +101,9 @@ async function search(a: SearchArgs): Promise<void> {
     const r = await searchNdrPdr(run, {
       maxRate: a.maxRate, precision: a.precision, pdrLoss: a.pdrLoss,
       onTrial: (t, planned) => console.log(
-        `trial ${t.n} of <= ${planned} (${t.target}): offered ${mpps(t.rate)} Mpps/dir, received ${mpps(t.receivedRate)} Mpps/dir, ` +
-        `loss ${(t.lossRatio * 100).toFixed(4)} % (${t.txPackets - t.rxPackets} of ${t.txPackets})`,
+        `trial ${t.n} of <= ${planned} (${t.target}): asked ${mpps(t.askedRate)}, offered ${mpps(t.offeredRate)} Mpps/dir` +
+        `${t.short ? ' (SHORT: the generator did not reach the asked rate; the trial counts at what it offered)' : ''}, ` +
+        `received ${mpps(t.receivedRate)} Mpps/dir, loss ${(t.lossRatio * 100).toFixed(4)} % (${t.txPackets - t.rxPackets} of ${t.txPackets})`,
       ),
     });
     await write(a, r, mline, machine, date, tool);
@@ -117,6 +118,10 @@ async function write(a: SearchArgs, r: SearchResult, mline: string, machine: obj
   const line = (name: string, f: Found): string =>
     `${name}: ${mpps(f.rate)} Mpps per direction, ${mpps(2 * f.rate)} Mpps aggregate, ` +
     `${((2 * f.rate * (wire + 20) * 8) / 1e9).toFixed(2)} Gbit/s L1 (${f.failedAt === undefined ? 'the maximum rate passed: raise --max-rate' : `next failing rate ${mpps(f.failedAt)}`})`;
+  if (r.trials.some((t) => t.short)) {
+    console.log('note: the generator fell short of the asked rate in some trials (marked SHORT); those count at what it offered, '
+      + 'so a result at the generator\'s limit measures the test bed, not the switch');
+  }
   console.log(line('NDR (0 loss)', r.ndr));
   console.log(line(`PDR (<= ${(a.pdrLoss * 100).toFixed(2)} % loss)`, r.pdr));
   const out = a.out ?? RESULTS(a.simulate !== undefined);
@@ -125,8 +130,12 @@ async function write(a: SearchArgs, r: SearchResult, mline: string, machine: obj
     tool, machine, date, profile: a.profile, mean_wire_bytes: round(wire, 1),
     settings: { ...a, mode: undefined, out: undefined },
     ndr: found(r.ndr, wire), pdr: found(r.pdr, wire),
+    // offered: what TRex really sent (its opackets over the trial); a
+    // trial short of the asked rate counts at that, never at the asked one.
+    generator_limited: r.trials.some((t) => t.short),
     trials: r.trials.map((t) => ({
-      n: t.n, search: t.target, offered_pps_per_direction: round(t.rate, 0), received_pps_per_direction: round(t.receivedRate, 0),
+      n: t.n, search: t.target, asked_pps_per_direction: round(t.askedRate, 0), offered_pps_per_direction: round(t.offeredRate, 0),
+      short: t.short, counted_pps_per_direction: round(t.rate, 0), received_pps_per_direction: round(t.receivedRate, 0),
       tx_packets: t.txPackets, rx_packets: t.rxPackets, loss_ratio: t.lossRatio, seconds: t.seconds,
     })),
   };

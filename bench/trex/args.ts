@@ -2,8 +2,10 @@
 // Command-line options of `npm run bench:trex`: either emit a TRex config
 // for a running fastpathd, or run the NDR/PDR search against a running TRex
 // (or, with --simulate, against a simulated device).
+import { availableParallelism } from 'node:os';
+
 import { DEFAULT_ENDPOINT } from '../../src/api/client.js';
-import { DEFAULT_TREX_CFG, type TrexCfgOptions } from './config.js';
+import { checkThreads, DEFAULT_TREX_CFG, defaultThreads, type TrexCfgOptions, type TrexThreads } from './config.js';
 import { DEFAULT_RPC_PORT } from './client.js';
 import { PROFILES, type ProfileName } from './streams.js';
 
@@ -38,14 +40,22 @@ export interface SearchArgs {
   out: string | undefined;
 }
 
+/** memif rings of the bench ports: 4,096 frames (see --memif-ring-log2). */
+export const DEFAULT_RING_LOG2 = 12;
+
 export const TREX_USAGE = `usage: npm run bench:trex -- --emit-config DIR [options]    write trex_cfg.yaml + STL profiles
        npm run bench:trex -- [options]                       run the NDR/PDR search against TRex
 config (needs a running fastpathd):
   --endpoint URI          fastpathd's gRPC endpoint (default: $FASTPATH_ENDPOINT, else ${DEFAULT_ENDPOINT})
   --network NAME          bench network, created if missing (default trex-bench)
   --port-names A,B        the two memif ports, created if missing (default trex0,trex1)
-  --memif-ring-log2 N     memif ring size of the ports (default: fastpathd's, 10)
-  --trex-threads M,L,W..  TRex master, latency and data-plane thread CPUs (default ${DEFAULT_TREX_CFG.masterThread},${DEFAULT_TREX_CFG.latencyThread},${DEFAULT_TREX_CFG.workerThreads.join(',')})
+  --memif-ring-log2 N     memif ring size of the ports, log2 (default 12: 4,096 frames absorb the pauses of a
+                          TRex that shares CPUs; 10 lost frames at 0.125 Mpps on a 2-CPU host)
+  --trex-threads M,L,W..  TRex master, latency and data-plane thread CPUs, all different (default with 5 or
+                          more CPUs: 2,3,4, beside fastpathd's 0 and 1); the memif ports get one queue pair
+                          per data-plane thread
+  --trex-low-end CPU      run every TRex thread on CPU (TRex's low_end mode; the default below 5 CPUs: 0)
+  --host-cpus N           CPUs of the host TRex will run on (default: this one's, ${availableParallelism()})
   --prefix NAME           TRex's DPDK file prefix (default ${DEFAULT_TREX_CFG.prefix})
   --limit-memory MB       hugepage memory TRex may take (default ${DEFAULT_TREX_CFG.limitMemoryMb})
 search (needs TRex started with -i on the emitted config):
@@ -86,7 +96,7 @@ function pair<T>(key: string, raw: string, conv: (s: string) => T): [T, T] {
   return [conv(parts[0]!), conv(parts[1]!)];
 }
 
-const EMIT_KEYS = ['network', 'port-names', 'memif-ring-log2', 'trex-threads', 'prefix', 'limit-memory'];
+const EMIT_KEYS = ['network', 'port-names', 'memif-ring-log2', 'trex-threads', 'trex-low-end', 'host-cpus', 'prefix', 'limit-memory'];
 const SEARCH_KEYS = ['server', 'rpc-port', 'connect-timeout', 'ports', 'profile', 'max-rate', 'seconds', 'precision', 'pdr-loss', 'drain', 'simulate', 'out'];
 
 export function parseTrexArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): EmitArgs | SearchArgs | 'help' {
@@ -94,7 +104,7 @@ export function parseTrexArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '-h' || a === '--help') return 'help';
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
+    const m = /^--([a-z0-9-]+)(?:=(.*))?$/.exec(a);
     const key = m?.[1];
     if (!m || key === undefined || ![...EMIT_KEYS, ...SEARCH_KEYS, 'emit-config', 'endpoint'].includes(key)) throw new Error(`unknown option ${a}\n${TREX_USAGE}`);
     const raw = m[2] ?? argv[++i];
@@ -107,20 +117,23 @@ export function parseTrexArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
   if (outDir !== undefined) {
     const stray = SEARCH_KEYS.filter((k) => v.has(k));
     if (stray.length > 0) throw new Error(`--${stray[0]} is a search option; --emit-config only writes the config`);
-    const threads = (v.get('trex-threads') ?? '').split(',').filter(Boolean).map((s) => num('trex-threads', s, 0, 4095, true));
-    if (v.has('trex-threads') && threads.length < 3) throw new Error('--trex-threads needs master, latency and at least one data-plane CPU');
+    const cpus = num('host-cpus', v.get('host-cpus') ?? String(availableParallelism()), 1, 4096, true);
+    if (v.has('trex-threads') && v.has('trex-low-end')) throw new Error('--trex-threads and --trex-low-end exclude each other');
+    const list = (v.get('trex-threads') ?? '').split(',').filter(Boolean).map((s) => num('trex-threads', s, 0, 4095, true));
+    if (v.has('trex-threads') && list.length < 3) throw new Error('--trex-threads needs master, latency and at least one data-plane CPU');
+    const threads: TrexThreads = v.has('trex-threads')
+      ? { kind: 'platform', master: list[0]!, latency: list[1]!, workers: list.slice(2) }
+      : v.has('trex-low-end') ? { kind: 'low-end', core: num('trex-low-end', v.get('trex-low-end')!, 0, 4095, true) } : defaultThreads(cpus);
     const ring = v.get('memif-ring-log2');
     return {
       mode: 'emit', outDir, endpoint,
       network: v.get('network') ?? 'trex-bench',
       portNames: pair('port-names', v.get('port-names') ?? 'trex0,trex1', (s) => s),
-      ringLog2: ring === undefined ? undefined : num('memif-ring-log2', ring, 4, 14, true),
+      ringLog2: num('memif-ring-log2', ring ?? String(DEFAULT_RING_LOG2), 4, 14, true),
       cfg: {
         prefix: v.get('prefix') ?? DEFAULT_TREX_CFG.prefix,
         limitMemoryMb: num('limit-memory', v.get('limit-memory') ?? String(DEFAULT_TREX_CFG.limitMemoryMb), 64, 1 << 20, true),
-        ...(threads.length >= 3
-          ? { masterThread: threads[0]!, latencyThread: threads[1]!, workerThreads: threads.slice(2) }
-          : { masterThread: DEFAULT_TREX_CFG.masterThread, latencyThread: DEFAULT_TREX_CFG.latencyThread, workerThreads: DEFAULT_TREX_CFG.workerThreads }),
+        threads: checkThreads(threads, cpus),
       },
     };
   }

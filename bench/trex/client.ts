@@ -5,6 +5,7 @@
 import { Request } from 'zeromq';
 
 import { buildRequest, decodeResponse, encodeRequest, TrexRpcError, type TrexParams } from './rpc-codec.js';
+import { checkShape } from './shapes.js';
 import type { TrexStream } from './streams.js';
 
 /** The stateless API class and version this client speaks (TRex v2.4x and v3.x accept 5.1). */
@@ -88,8 +89,8 @@ export class TrexClient {
     sock.connect(endpoint);
     const c = new TrexClient(sock, endpoint, timeoutMs, opts.user ?? 'fastpath-bench');
     try {
-      const r = await c.call<{ api_h?: unknown }>('api_sync_v2', { ...STL_API });
-      if (typeof r.api_h !== 'string' || r.api_h === '') throw new Error(`TRex api_sync_v2: no api_h in ${JSON.stringify(r)}`);
+      const r = checkShape<{ api_h: string }>('api_sync_v2', await c.call('api_sync_v2', { ...STL_API }));
+      if (r.api_h === '') throw new Error(`TRex api_sync_v2: an empty api_h in ${JSON.stringify(r)}`);
       c.apiH = r.api_h;
     } catch (e) {
       c.close();
@@ -147,14 +148,13 @@ export class TrexClient {
     return { port_id: port, handler: this.handler(port), ...extra };
   }
 
-  getVersion(): Promise<{ version?: string; build_date?: string }> {
-    return this.call('get_version');
+  async getVersion(): Promise<{ version: string; build_date?: string }> {
+    return checkShape('get_version', await this.call('get_version'));
   }
 
   /** Take the port (force: from another session that left it acquired). */
   async acquire(port: number, force = true): Promise<void> {
-    const h = await this.call<unknown>('acquire', { port_id: port, user: this.user, session_id: this.sessionId, force });
-    if (typeof h !== 'string') throw new Error(`TRex acquire: expected a handler string, got ${JSON.stringify(h)}`);
+    const h = checkShape<string>('acquire', await this.call('acquire', { port_id: port, user: this.user, session_id: this.sessionId, force }));
     this.handlers.set(port, h);
   }
 
@@ -171,7 +171,7 @@ export class TrexClient {
 
   /** Transmit for durationSec seconds (-1: until stopped) at `mul` in total over the port's streams. */
   async startTraffic(port: number, mul: Multiplier, durationSec: number): Promise<{ multiplier?: number }> {
-    return this.call('start_traffic', this.owned(port, { mul: { type: mul.type, op: 'abs', value: mul.value }, duration: durationSec, force: true }));
+    return checkShape('start_traffic', await this.call('start_traffic', this.owned(port, { mul: { type: mul.type, op: 'abs', value: mul.value }, duration: durationSec, force: true })));
   }
 
   async stopTraffic(port: number): Promise<unknown> {
@@ -179,7 +179,7 @@ export class TrexClient {
   }
 
   async getPortStats(port: number): Promise<PortStats> {
-    const r = await this.call<Partial<Record<keyof PortStats, unknown>>>('get_port_stats', { port_id: port });
+    const r = checkShape<Partial<Record<keyof PortStats, unknown>>>('get_port_stats', await this.call('get_port_stats', { port_id: port }));
     const num = (k: keyof PortStats): number => (typeof r[k] === 'number' ? r[k] : 0);
     return {
       opackets: num('opackets'), ipackets: num('ipackets'), obytes: num('obytes'), ibytes: num('ibytes'),
@@ -189,10 +189,16 @@ export class TrexClient {
     };
   }
 
+  /** get_port_status: state and the port's layer-2 addresses (TRex v3 keeps them here, not in get_system_info). */
+  async portStatus(port: number): Promise<{ state: string; srcMac: string; dstMac: string }> {
+    const r = checkShape<{ state: string; attr: { layer_cfg: { ether: { src: string; dst: string } } } }>(
+      'get_port_status', await this.call('get_port_status', { port_id: port }));
+    return { state: r.state, srcMac: r.attr.layer_cfg.ether.src, dstMac: r.attr.layer_cfg.ether.dst };
+  }
+
   /** "IDLE", "STREAMS", "TX", "PAUSE" or "DOWN". */
   async portState(port: number): Promise<string> {
-    const r = await this.call<{ state?: unknown }>('get_port_status', { port_id: port });
-    return typeof r.state === 'string' ? r.state : 'UNKNOWN';
+    return (await this.portStatus(port)).state;
   }
 
   async release(port: number): Promise<void> {

@@ -16,25 +16,66 @@ export interface MemifPort {
   vdev: string;
 }
 
+/**
+ * Where TRex's threads run. TRex needs its master (which serves RPC) and
+ * latency threads on two different CPUs, and at least one data-plane CPU
+ * apart from both ("You don't have enough physical cores for this
+ * configuration"; with master == latency the master never runs). A host
+ * without that many spare CPUs runs everything on one CPU in TRex's
+ * low_end mode, which is slow but starts.
+ */
+export type TrexThreads =
+  | { kind: 'platform'; master: number; latency: number; workers: number[] }
+  | { kind: 'low-end'; core: number };
+
 export interface TrexCfgOptions {
   /** DPDK file prefix of TRex (must differ from fastpathd's). */
   prefix: string;
   /** MB of hugepages TRex may take. */
   limitMemoryMb: number;
-  /** TRex's master and latency threads, then the data-plane threads (c of them). */
-  masterThread: number;
-  latencyThread: number;
-  workerThreads: number[];
+  threads: TrexThreads;
+}
+
+/** fastpathd's defaults take CPU 0 (fp-ctl) and CPU 1 (its worker). */
+const FASTPATH_CPUS = 2;
+
+/**
+ * The layout for a host with `cpus` CPUs: TRex's master, latency and one
+ * data-plane thread on CPUs fastpathd does not use when there are five or
+ * more; else low_end on CPU 0, where fp-ctl mostly sleeps.
+ */
+export function defaultThreads(cpus: number): TrexThreads {
+  return cpus >= FASTPATH_CPUS + 3
+    ? { kind: 'platform', master: FASTPATH_CPUS, latency: FASTPATH_CPUS + 1, workers: [FASTPATH_CPUS + 2] }
+    : { kind: 'low-end', core: 0 };
+}
+
+/** A layout TRex accepts on a host with `cpus` CPUs, or a message saying why not. */
+export function checkThreads(t: TrexThreads, cpus: number): TrexThreads {
+  const all = t.kind === 'platform' ? [t.master, t.latency, ...t.workers] : [t.core];
+  const off = all.find((c) => c >= cpus);
+  if (off !== undefined) throw new Error(`TRex thread layout: CPU ${off} does not exist on this host (it has ${cpus}: 0..${cpus - 1})`);
+  if (t.kind === 'low-end') return t;
+  if (t.master === t.latency) {
+    throw new Error(`TRex thread layout: master and latency share CPU ${t.master}; TRex's master (which serves RPC) would never run. ` +
+      'Give them different CPUs, or use --trex-low-end on a small host');
+  }
+  if (t.workers.length === 0) throw new Error('TRex thread layout: TRex needs at least one data-plane CPU');
+  const clash = t.workers.find((w) => w === t.master || w === t.latency);
+  if (clash !== undefined) throw new Error(`TRex thread layout: data-plane CPU ${clash} is also the master or latency CPU`);
+  if (new Set(t.workers).size !== t.workers.length) throw new Error('TRex thread layout: data-plane CPUs must be distinct');
+  return t;
+}
+
+/** Queue pairs TRex opens on each memif port: one per data-plane thread. */
+export function trexQueues(t: TrexThreads): number {
+  return t.kind === 'platform' ? t.workers.length : 1;
 }
 
 export const DEFAULT_TREX_CFG: TrexCfgOptions = {
   prefix: 'trex-fastpath',
   limitMemoryMb: 1024,
-  // fastpathd's defaults: fp-ctl on CPU 0, its worker on 1. TRex's own
-  // threads go elsewhere; its data-plane thread spins like our worker.
-  masterThread: 2,
-  latencyThread: 2,
-  workerThreads: [3],
+  threads: defaultThreads(FASTPATH_CPUS + 3),
 };
 
 /**
@@ -59,24 +100,23 @@ export function trexVdev(index: number, p: MemifPort): string {
 
 /** The config document: a one-element list, as TRex expects. */
 export function trexConfig(ports: readonly [MemifPort, MemifPort], o: TrexCfgOptions = DEFAULT_TREX_CFG): unknown[] {
-  if (o.workerThreads.length === 0) throw new Error('TRex needs at least one data-plane thread');
+  const t = o.threads;
   return [{
     version: 2,
     port_limit: 2,
     interfaces: ports.map((p, i) => trexVdev(i, p)),
     // Data-plane threads per pair of ports.
-    c: o.workerThreads.length,
+    c: trexQueues(t),
     prefix: o.prefix,
     limit_memory: o.limitMemoryMb,
     port_info: [
       { src_mac: ports[0].mac, dest_mac: ports[1].mac },
       { src_mac: ports[1].mac, dest_mac: ports[0].mac },
     ],
-    platform: {
-      master_thread_id: o.masterThread,
-      latency_thread_id: o.latencyThread,
-      dual_if: [{ socket: 0, threads: o.workerThreads }],
-    },
+    ...(t.kind === 'low-end'
+      // TRex runs every thread on low_end_core and ignores platform.
+      ? { low_end: true, low_end_core: t.core }
+      : { platform: { master_thread_id: t.master, latency_thread_id: t.latency, dual_if: [{ socket: 0, threads: t.workers }] } }),
   }];
 }
 

@@ -10,7 +10,7 @@ import * as grpc from '@grpc/grpc-js';
 
 import type { FastpathClient } from '../../src/api/client.js';
 import type { Port__Output } from '../../src/api/gen/fastpath/v1/Port.js';
-import { trexConfigYaml, type MemifPort, type TrexCfgOptions } from './config.js';
+import { trexConfigYaml, trexQueues, type MemifPort, type TrexCfgOptions } from './config.js';
 import { PROFILE_FILES, profileSource } from './profiles.js';
 import { PROFILES } from './streams.js';
 
@@ -50,7 +50,8 @@ export async function emitTrexConfig(c: FastpathClient, o: EmitOptions): Promise
   const created: boolean[] = [];
   for (const name of o.portNames) {
     const r = await c.unary(c.ports, c.ports.CreatePort, {
-      port: { name, network: o.network, type: 'PORT_TYPE_MEMIF', ...(o.ringLog2 !== undefined ? { memifRingLog2: o.ringLog2 } : {}) },
+      // As many queue pairs as TRex has data-plane threads: it opens one per thread.
+      port: { name, network: o.network, type: 'PORT_TYPE_MEMIF', queues: trexQueues(o.cfg.threads), ...(o.ringLog2 !== undefined ? { memifRingLog2: o.ringLog2 } : {}) },
     }).catch((e: unknown) => { throw hint(e, `port ${name}`, `it exists with another spec: delete it (fpctl port del ${name}) or pick other names with --port-names`); });
     ports.push(r.port!);
     created.push(r.created);
@@ -62,7 +63,10 @@ export async function emitTrexConfig(c: FastpathClient, o: EmitOptions): Promise
   await writeFile(cfgPath, trexConfigYaml(pair, o.cfg, [
     `TRex on fastpath memif ports ${pair[0].name} and ${pair[1].name} (network ${o.network}),`,
     `written by \`npm run bench:trex -- --emit-config\` from ${o.endpoint} at ${new Date().toISOString()}.`,
-    `Start TRex with: sudo ./t-rex-64 -i --cfg ${cfgPath}`,
+    o.cfg.threads.kind === 'low-end'
+      ? `Threads: TRex's low_end mode, every thread on CPU ${o.cfg.threads.core} (a small host; slow, but it starts).`
+      : `Threads: master CPU ${o.cfg.threads.master}, latency CPU ${o.cfg.threads.latency}, data plane ${o.cfg.threads.workers.join(',')}; ${trexQueues(o.cfg.threads)} memif queue pair(s) per port.`,
+    `Start TRex with: sudo ./t-rex-64 -i --cfg ${cfgPath}   (or ../shared/trex/run-trex --cfg ${cfgPath})`,
   ]));
   files.push(cfgPath);
   for (const p of PROFILES) {

@@ -19,7 +19,15 @@ export interface TrialOutcome {
 export interface TrialRecord extends TrialOutcome {
   /** 1-based, in the order run. */
   n: number;
-  /** Offered rate, packets/s, per direction (what the search chooses). */
+  /** The rate the search asked for, packets/s per direction. */
+  askedRate: number;
+  /** What the generator really sent: txPackets / 2 / seconds. */
+  offeredRate: number;
+  /** The generator fell short of the asked rate by more than SHORT_MARGIN. */
+  short: boolean;
+  /** The rate the trial counts at, packets/s per direction: the asked
+   * rate, or what was offered when the generator fell short (a trial
+   * never passes at a rate it did not carry). */
   rate: number;
   /** (tx - rx) / tx. */
   lossRatio: number;
@@ -30,6 +38,9 @@ export interface TrialRecord extends TrialOutcome {
 }
 
 export type TargetName = 'NDR' | 'PDR';
+
+/** A generator may miss the asked rate by this much (its pacing, the trial's edges) before a trial says so. */
+export const SHORT_MARGIN = 0.02;
 export type RunTrial = (ratePps: number, n: number) => Promise<TrialOutcome>;
 
 export interface SearchOptions {
@@ -89,8 +100,10 @@ export async function searchNdrPdr(run: RunTrial, opts: SearchOptions): Promise<
   const trial = async (rate: number, target: TargetName): Promise<void> => {
     const n = trials.length + 1;
     const o = await run(rate, n);
+    const offeredRate = o.seconds > 0 ? o.txPackets / 2 / o.seconds : 0;
+    const short = offeredRate < rate * (1 - SHORT_MARGIN);
     const rec: TrialRecord = {
-      ...o, n, rate, target,
+      ...o, n, askedRate: rate, offeredRate, short, rate: short ? offeredRate : rate, target,
       lossRatio: lossRatio(o),
       receivedRate: o.seconds > 0 ? o.rxPackets / 2 / o.seconds : 0,
     };

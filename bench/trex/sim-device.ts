@@ -13,6 +13,8 @@ export interface SimDevice {
   ndr: number;
   pdr: number;
   pdrLoss: number;
+  /** A generator that cannot send faster than this, packets/s per direction. */
+  generatorMax?: number;
 }
 
 /** Received packets/s per direction when offered `o` packets/s per direction. */
@@ -25,7 +27,8 @@ export function simReceived(d: SimDevice, o: number): number {
 /** One bidirectional trial of `seconds` against the simulated device. */
 export function simTrial(d: SimDevice, seconds: number): RunTrial {
   if (!(d.ndr > 0 && d.pdr > d.ndr && d.pdrLoss > 0)) throw new Error('need 0 < ndr < pdr and pdrLoss > 0');
-  return (rate: number): Promise<TrialOutcome> => {
+  return (asked: number): Promise<TrialOutcome> => {
+    const rate = Math.min(asked, d.generatorMax ?? Infinity);
     const tx = Math.round(rate * seconds) * 2;
     const loss = 1 - simReceived(d, rate) / rate;
     // Any loss at all is at least one frame: the NDR is exact.

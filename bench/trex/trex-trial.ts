@@ -11,14 +11,16 @@ import { sleep } from '../../test/harness/wait.js';
 
 const STOP_GRACE_MS = 5000;
 
-/** Each port's own MAC and its peer's, as TRex has them from trex_cfg.yaml's port_info. */
+/** Each port's own MAC and its peer's, as TRex has them from trex_cfg.yaml's
+ * port_info (get_port_status: attr.layer_cfg.ether, where TRex's own
+ * Python client reads them). */
 export async function portAddresses(c: TrexClient, ports: readonly number[]): Promise<PortAddresses[]> {
-  const info = await c.call<{ ports?: { index?: number; src_macaddr?: string; dst_macaddr?: string }[] }>('get_system_info');
-  return ports.map((p) => {
-    const i = info.ports?.find((x) => x.index === p) ?? info.ports?.[p];
-    if (!i?.src_macaddr || !i.dst_macaddr) throw new Error(`TRex get_system_info: no MAC addresses for port ${p}`);
-    return { srcMac: i.src_macaddr, dstMac: i.dst_macaddr };
-  });
+  const out: PortAddresses[] = [];
+  for (const p of ports) {
+    const s = await c.portStatus(p);
+    out.push({ srcMac: s.srcMac, dstMac: s.dstMac });
+  }
+  return out;
 }
 
 /** Acquire the pair, clear their streams, and load the profile's streams on both. */

@@ -26,8 +26,11 @@ export interface HugepageMount {
 export function attachFor(p: PortRecord, socketPath: string, hostDir: string, huge?: HugepageMount): AttachInfo {
   const sock = `${CONTAINER_DIR}/${socketPath.slice(hostDir.length + 1)}`;
   const vdev = p.type === 'memif'
-    // fastpath is the memif server; the container connects as client.
-    ? ['net_memif0', 'role=client', `socket=${sock}`, 'socket-abstract=no', 'id=0', `mac=${p.mac}`].join(',')
+    // fastpath is the memif server; the container connects as client. In
+    // memif the client sizes rings and buffers: rsize (log2) and bsize say
+    // what the port was made for (net_memif would take 10 and 2048).
+    ? ['net_memif0', 'role=client', `socket=${sock}`, 'socket-abstract=no', 'id=0', `mac=${p.mac}`,
+      `rsize=${p.memifRingLog2 ?? 10}`, `bsize=${p.memifBufferSize ?? 2048}`].join(',')
     : [
       'net_virtio_user0', `path=${sock}`, `mac=${p.mac}`, `queues=${p.queues}`,
       ...(p.mode === 'client' ? ['server=1'] : []),

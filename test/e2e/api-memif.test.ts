@@ -44,7 +44,7 @@ describe('memif ports through the API', () => {
     const m = (JSON.parse(out.stdout) as { port: Port__Output }).port;
     expect(m.spec).toMatchObject({ type: 'PORT_TYPE_MEMIF', memifRingLog2: 11, memifBufferSize: 2048 });
     expect(m.attach!.ealArgs).toEqual([
-      `--vdev=net_memif0,role=client,socket=/run/fastpath/sock,socket-abstract=no,id=0,mac=${m.mac}`, '--file-prefix=m',
+      `--vdev=net_memif0,role=client,socket=/run/fastpath/sock,socket-abstract=no,id=0,mac=${m.mac},rsize=11,bsize=2048`, '--file-prefix=m',
     ]);
     const c = d.client;
     const v = (await c.unary(c.ports, c.ports.CreatePort, { port: { name: 'v', network: 'default' } })).port!;

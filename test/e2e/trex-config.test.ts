@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
 import { DEFAULT_TREX_CFG } from '../../bench/trex/config.js';
+import { DEFAULT_RING_LOG2 } from '../../bench/trex/args.js';
 import { emitTrexConfig, type EmitOptions } from '../../bench/trex/emit-config.js';
 import { Daemon } from '../helpers/daemon.js';
 
@@ -49,7 +50,7 @@ describe('bench:trex --emit-config against fastpathd', () => {
   });
 
   const opts = (): EmitOptions => ({
-    outDir: out, network: 'trex-bench', portNames: ['trex0', 'trex1'], ringLog2: undefined,
+    outDir: out, network: 'trex-bench', portNames: ['trex0', 'trex1'], ringLog2: DEFAULT_RING_LOG2,
     cfg: DEFAULT_TREX_CFG, endpoint: `unix://${d.paths.grpcSocket}`,
   });
 
@@ -66,12 +67,13 @@ describe('bench:trex --emit-config against fastpathd', () => {
 
     const cfg = (parse(await readFile(join(out, 'trex_cfg.yaml'), 'utf8')) as TrexCfg[])[0]!;
     expect(cfg).toMatchObject({ version: 2, c: 1, prefix: 'trex-fastpath', limit_memory: 1024 });
-    expect(cfg.platform).toEqual({ master_thread_id: 2, latency_thread_id: 2, dual_if: [{ socket: 0, threads: [3] }] });
+    // The default layout is a 5-CPU host's (distinct master, latency, data plane); the CLI picks by this host's CPUs.
+    expect(cfg.platform).toEqual({ master_thread_id: 2, latency_thread_id: 3, dual_if: [{ socket: 0, threads: [4] }] });
     expect(cfg.interfaces).toHaveLength(2);
     cfg.interfaces.forEach((s, i) => {
       const v = vdevArgs(s);
       expect(v.driver).toBe(`net_memif${i}`);
-      expect(v.kv).toEqual({ role: 'client', socket: ports[i]!.attach!.socketPath, 'socket-abstract': 'no', id: '0', mac: ports[i]!.mac });
+      expect(v.kv).toEqual({ role: 'client', socket: ports[i]!.attach!.socketPath, 'socket-abstract': 'no', id: '0', mac: ports[i]!.mac, rsize: '12', bsize: '2048' });
     });
     expect(cfg.port_info).toEqual([
       { src_mac: ports[0]!.mac, dest_mac: ports[1]!.mac },
@@ -85,7 +87,7 @@ describe('bench:trex --emit-config against fastpathd', () => {
   it('changes nothing when run again, through the npm script entry point', async () => {
     const before = await readFile(join(out, 'trex_cfg.yaml'), 'utf8');
     const { stdout } = await promisify(execFile)(process.execPath, [
-      '--import', 'tsx', join(ROOT, 'bench', 'trex.ts'), '--emit-config', out, '--endpoint', `unix://${d.paths.grpcSocket}`,
+      '--import', 'tsx', join(ROOT, 'bench', 'trex.ts'), '--emit-config', out, '--endpoint', `unix://${d.paths.grpcSocket}`, '--host-cpus', '8',
     ], { cwd: ROOT });
     expect(stdout).toMatch(/network trex-bench: already there/);
     expect(stdout).toMatch(/port trex0: already there, MAC 02:fa:57:/);

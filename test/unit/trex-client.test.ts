@@ -4,6 +4,9 @@
 // src/rpc-server/trex_rpc_jsonrpc_v2_parser.cpp), and records what it was
 // sent, so the tests check the requests' shape and the handling of results
 // and errors. TRex itself cannot run here.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
 
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,13 +16,14 @@ import { TrexClient, TrexUnreachableError } from '../../bench/trex/client.js';
 import { ipv4Checksum } from '../../bench/trex/frames.js';
 import { buildRequest, decodeResponse, TREX_ERR, TrexRpcError, zipMessage } from '../../bench/trex/rpc-codec.js';
 import { FLOWS, profileStreams, type TrexStream } from '../../bench/trex/streams.js';
+import type { Recording } from '../../bench/trex/record.js';
+import { RESULT_SHAPES, checkShape } from '../../bench/trex/shapes.js';
 import { prepare, trexTrial } from '../../bench/trex/trex-trial.js';
 
 interface Req { jsonrpc: string; id: number; method: string; params: Record<string, unknown> }
 type Answer = { result: unknown } | { error: { code: number; message: string; specific_err?: string } } | { raw: Buffer };
 
 const API_H = 'SPhoCDIV';
-const MACS = ['02:fa:57:00:00:01', '02:fa:57:00:00:02'];
 
 /** A fake TRex: answers each request with handle(req), as TRex would. */
 class FakeTrex {
@@ -63,33 +67,49 @@ class FakeTrex {
   }
 }
 
+/**
+ * What TRex v3.08 answered to every call the client makes, recorded from the
+ * real server (bench/trex/record.ts). The fake answers with these shapes,
+ * changing only what the test drives (counters, state, handlers), so it
+ * cannot drift from the real thing.
+ */
+const RECORDING = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'data', 'trex', 'v3.08.json'), 'utf8')) as Recording;
+const recorded = (method: string, port?: number): unknown => {
+  const all = RECORDING.calls.filter((c) => c.method === method && c.result !== undefined);
+  const hit = all.find((c) => port === undefined || c.params.port_id === port) ?? all[0];
+  if (!hit) throw new Error(`no recorded ${method} in test/data/trex/v3.08.json`);
+  return structuredClone(hit.result);
+};
+/** The MACs TRex has for its ports, as recorded (from trex_cfg.yaml's port_info). */
+const MACS = [0, 1].map((p) => (recorded('get_port_status', p) as { attr: { layer_cfg: { ether: { src: string } } } }).attr.layer_cfg.ether.src);
+
 /** TRex's answers for a healthy server with two idle ports. */
 function trexLike(extra: (r: Req) => Answer | undefined = () => undefined): (r: Req) => Answer {
   const stats = [0, 0].map(() => ({ opackets: 0, ipackets: 0 }));
+  const state = ['IDLE', 'IDLE'];
   return (r) => {
     const x = extra(r);
     if (x) return x;
+    const port = r.params.port_id as number | undefined;
     switch (r.method) {
-      case 'api_sync_v2': return { result: { api_h: API_H } };
-      case 'get_version': return { result: { version: 'v3.06', build_date: 'Jan 1 2025' } };
-      case 'get_system_info': return {
-        result: { port_count: 2, ports: [0, 1].map((i) => ({ index: i, src_macaddr: MACS[i], dst_macaddr: MACS[1 - i] })) },
-      };
-      case 'acquire': return { result: `handler-${String(r.params.port_id)}` };
-      case 'get_port_status': return { result: { owner: '', state: 'IDLE' } };
+      case 'api_sync_v2': return { result: { ...(recorded('api_sync_v2') as object), api_h: API_H } };
+      case 'acquire': return { result: `handler-${String(port)}` };
+      case 'get_port_status': return { result: { ...(recorded('get_port_status', port) as object), state: state[port!] } };
       case 'start_traffic': {
         // 1000 packets a second per port for `duration`; port 1 loses 10.
-        const p = r.params.port_id as number;
         const n = (r.params.mul as { value: number }).value * (r.params.duration as number);
-        stats[p]!.opackets += n;
-        stats[1 - p]!.ipackets += n - (p === 1 ? 10 : 0);
-        return { result: { multiplier: 1, ts: 1.5 } };
+        stats[port!]!.opackets += n;
+        stats[1 - port!]!.ipackets += n - (port === 1 ? 10 : 0);
+        return { result: recorded('start_traffic') };
       }
       case 'get_port_stats': {
-        const s = stats[r.params.port_id as number]!;
-        return { result: { ...s, obytes: s.opackets * 60, ibytes: s.ipackets * 60, ierrors: 0, oerrors: 0, m_total_tx_pps: 1000.5, m_total_rx_pps: 990.25, m_total_tx_bps: 0, m_total_rx_bps: 0, m_cpu_util: 1 } };
+        const s = stats[port!]!;
+        return { result: { ...(recorded('get_port_stats') as object), ...s, obytes: s.opackets * 60, ibytes: s.ipackets * 60, m_total_tx_pps: 1000.5, m_total_rx_pps: 990.25 } };
       }
-      default: return { result: {} };
+      default: {
+        const rec = RECORDING.calls.find((c) => c.method === r.method && c.result !== undefined);
+        return { result: rec ? structuredClone(rec.result) : {} };
+      }
     }
   };
 }
@@ -190,7 +210,7 @@ describe('TRex client errors', () => {
     expect(e).toMatchObject({ code: -32000, kind: 'execute', specific: 'port 0: no streams', method: 'start_traffic' });
     expect((e as Error).message).toBe('TRex start_traffic: port 0: no streams (JSON-RPC error -32000)');
     // The socket is still in step: the next call works.
-    await expect(c.getVersion()).resolves.toMatchObject({ version: 'v3.06' });
+    await expect(c.getVersion()).resolves.toMatchObject({ version: RECORDING.trex });
   });
 
   it('retries "try again" (-32001) and reports work in progress (-32002)', async () => {
@@ -200,16 +220,16 @@ describe('TRex client errors', () => {
       if (r.method === 'get_utilization') return { error: { code: TREX_ERR.WORK_IN_PROGRESS, message: 'Work in progress', specific_err: '17' } };
       return undefined;
     }));
-    await expect(c.getVersion()).resolves.toMatchObject({ version: 'v3.06' });
+    await expect(c.getVersion()).resolves.toMatchObject({ version: RECORDING.trex });
     expect(f.seen.filter((r) => r.method === 'get_version')).toHaveLength(3);
     await expect(c.call('get_utilization')).rejects.toMatchObject({ code: -32002, kind: 'work_in_progress', specific: '17' });
   });
 
   it('reads replies TRex compressed', async () => {
     const { c } = await connect(trexLike((r) => (r.method === 'get_version'
-      ? { raw: zipMessage(Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: r.id, result: { version: 'zipped' } })), deflateSync) }
+      ? { raw: zipMessage(Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: r.id, result: { ...(recorded('get_version') as object), version: 'zipped' } })), deflateSync) }
       : undefined)));
-    await expect(c.getVersion()).resolves.toEqual({ version: 'zipped' });
+    await expect(c.getVersion()).resolves.toMatchObject({ version: 'zipped' });
   });
 
   it('refuses a reply to another request, and stays unusable afterwards', async () => {
@@ -238,5 +258,27 @@ describe('TRex client errors', () => {
     expect(() => decodeResponse(req, reply)).toThrow("TRex acquire: field 'user' is missing (JSON-RPC error -32602)");
     expect(() => decodeResponse(req, Buffer.from('{"id":7,"result":{}}'))).toThrow(/not JSON-RPC 2.0/);
     expect(decodeResponse(req, Buffer.from('{"jsonrpc":"2.0","id":7,"result":"AQokC3ZA"}'))).toBe('AQokC3ZA');
+  });
+});
+
+describe('the recorded TRex v3.08', () => {
+  it('answers every call the client makes with the shape the client checks', () => {
+    expect(RECORDING.trex).toBe('v3.08');
+    for (const method of Object.keys(RESULT_SHAPES)) {
+      const calls = RECORDING.calls.filter((c) => c.method === method && c.result !== undefined);
+      expect(calls.length, method).toBeGreaterThan(0);
+      for (const c of calls) expect(() => checkShape(method, c.result), method).not.toThrow();
+    }
+  });
+
+  it('keeps port MACs in get_port_status, not in get_system_info (what the kit first read)', () => {
+    const info = recorded('get_system_info') as { ports: Array<Record<string, unknown>> };
+    expect(info.ports.every((p) => !('src_macaddr' in p))).toBe(true);
+    expect(MACS.every((m) => /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(m))).toBe(true);
+  });
+
+  it('refuses a result without what the client reads, naming the field', () => {
+    expect(() => checkShape('get_port_status', { owner: '', state: 'IDLE' })).toThrow(/get_port_status: the result has no string at attr\.layer_cfg\.ether\.src/);
+    expect(() => checkShape('acquire', { handler: 'x' })).toThrow(/acquire: the result has no string at its top/);
   });
 });

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
-import { DEFAULT_TREX_CFG, trexConfigYaml, trexVdev, type MemifPort } from '../../bench/trex/config.js';
+import { checkThreads, DEFAULT_TREX_CFG, defaultThreads, trexConfigYaml, trexQueues, trexVdev, type MemifPort } from '../../bench/trex/config.js';
 import { PROFILE_FILES, profileSource } from '../../bench/trex/profiles.js';
 import { PROFILES } from '../../bench/trex/streams.js';
 import { barChartSvg, niceTicks, wrapNote, xyChartSvg } from '../../bench/lib/svg-chart.js';
@@ -37,8 +37,26 @@ describe('trex_cfg.yaml', () => {
         { src_mac: '02:fa:57:00:00:01', dest_mac: '02:fa:57:00:00:02' },
         { src_mac: '02:fa:57:00:00:02', dest_mac: '02:fa:57:00:00:01' },
       ],
-      platform: { master_thread_id: 2, latency_thread_id: 2, dual_if: [{ socket: 0, threads: [3] }] },
+      platform: { master_thread_id: 2, latency_thread_id: 3, dual_if: [{ socket: 0, threads: [4] }] },
     });
+  });
+
+  it('picks a layout TRex starts with: distinct master, latency and data-plane CPUs, else low_end on a small host', () => {
+    expect(defaultThreads(8)).toEqual({ kind: 'platform', master: 2, latency: 3, workers: [4] });
+    expect(defaultThreads(4)).toEqual({ kind: 'low-end', core: 0 });
+    expect(defaultThreads(2)).toEqual({ kind: 'low-end', core: 0 });
+    const small = parse(trexConfigYaml([port(0), port(1)], { ...DEFAULT_TREX_CFG, threads: defaultThreads(2) }, ['x'])) as Record<string, unknown>[];
+    expect(small[0]).toMatchObject({ low_end: true, low_end_core: 0, c: 1 });
+    expect(small[0]!.platform).toBeUndefined();
+    // One memif queue pair per data-plane thread.
+    expect(trexQueues({ kind: 'platform', master: 2, latency: 3, workers: [4, 5, 6] })).toBe(3);
+    expect(trexQueues({ kind: 'low-end', core: 0 })).toBe(1);
+    // Layouts TRex would refuse, or where its master never runs, are refused here first.
+    expect(() => checkThreads({ kind: 'platform', master: 2, latency: 2, workers: [3] }, 8)).toThrow(/master and latency share CPU 2.*never run/);
+    expect(() => checkThreads({ kind: 'platform', master: 2, latency: 3, workers: [3] }, 8)).toThrow(/data-plane CPU 3 is also the master or latency/);
+    expect(() => checkThreads({ kind: 'platform', master: 2, latency: 3, workers: [] }, 8)).toThrow(/at least one data-plane CPU/);
+    expect(() => checkThreads({ kind: 'platform', master: 2, latency: 3, workers: [4] }, 2)).toThrow(/CPU 2 does not exist on this host \(it has 2/);
+    expect(() => checkThreads({ kind: 'low-end', core: 5 }, 2)).toThrow(/CPU 5 does not exist/);
   });
 
   it('writes one STL profile per search profile, each registering STLS1', () => {

@@ -56,7 +56,7 @@ describe('NDR/PDR binary search', () => {
   });
 
   it('reports 0 when even the lowest rate tried loses frames', async () => {
-    const lossy: RunTrial = (rate) => Promise.resolve({ txPackets: rate, rxPackets: rate * 0.9, seconds: 1 });
+    const lossy: RunTrial = (rate) => Promise.resolve({ txPackets: 2 * rate, rxPackets: 2 * rate * 0.9, seconds: 1 });
     const r = await searchNdrPdr(lossy, { maxRate: 1e6, precision: 0.01, pdrLoss: PDR_LOSS });
     expect([r.ndr.rate, r.pdr.rate, r.ndr.trial]).toEqual([0, 0, undefined]);
     expect(r.ndr.failedAt!).toBeLessThanOrEqual(0.01e6);
@@ -65,12 +65,25 @@ describe('NDR/PDR binary search', () => {
 
   it('moves down, never up, when a device loses below a rate that passed', () => {
     const t = (n: number, rate: number, loss: number): TrialRecord => ({
-      n, rate, lossRatio: loss, txPackets: 1, rxPackets: 1, seconds: 1, receivedRate: rate, target: 'NDR',
+      n, rate, askedRate: rate, offeredRate: rate, short: false, lossRatio: loss, txPackets: 1, rxPackets: 1, seconds: 1, receivedRate: rate, target: 'NDR',
     });
     // 6 passed, then 5 lost (a noisy moment): the NDR is below 5, i.e. 3.
     const b = bounds([t(1, 10, 0.2), t(2, 6, 0), t(3, 3, 0), t(4, 5, 0.001)], 0);
     expect([b.rate, b.failedAt]).toEqual([3, 5]);
     expect(bounds([t(1, 10, 0.2), t(2, 6, 0), t(3, 3, 0), t(4, 5, 0.001)], PDR_LOSS)).toMatchObject({ rate: 6, failedAt: 10 });
+  });
+
+  it('counts a trial at what the generator offered when it fell short, and says so', async () => {
+    // The device would pass 6 Mpps, but the generator tops out at 4.
+    const run = simTrial({ ndr: 6e6, pdr: 8e6, pdrLoss: PDR_LOSS, generatorMax: 4e6 }, 1);
+    const r = await searchNdrPdr(run, { maxRate: 10e6, precision: 0.01, pdrLoss: PDR_LOSS });
+    expect(r.trials[0]).toMatchObject({ askedRate: 10e6, offeredRate: 4e6, short: true, rate: 4e6, lossRatio: 0 });
+    expect([r.ndr.rate, r.pdr.rate]).toEqual([4e6, 4e6]); // never 10e6: that rate was not carried
+    expect(r.ndr.trial!.short).toBe(true);
+    // Within the margin a trial counts at the asked rate.
+    const close: RunTrial = (rate) => Promise.resolve({ txPackets: Math.round(2 * rate * 0.99), rxPackets: Math.round(2 * rate * 0.99), seconds: 1 });
+    const c = await searchNdrPdr(close, { maxRate: 1e6, precision: 0.01, pdrLoss: PDR_LOSS });
+    expect(c.trials[0]).toMatchObject({ short: false, rate: 1e6 });
   });
 
   it('refuses nonsense options', async () => {
@@ -90,10 +103,14 @@ describe('bench:trex options', () => {
     expect(parseTrexArgs([], {})).toMatchObject({
       mode: 'search', server: '127.0.0.1', rpcPort: 4501, ports: [0, 1], profile: '64b-1flow', maxRate: 10e6, seconds: 10, precision: 0.005, pdrLoss: 0.005,
     });
-    expect(parseTrexArgs(['--emit-config', '/tmp/x', '--trex-threads', '4,5,6,7'], { FASTPATH_ENDPOINT: '/run/fp.sock' })).toMatchObject({
+    expect(parseTrexArgs(['--emit-config', '/tmp/x', '--trex-threads', '4,5,6,7', '--host-cpus', '8'], { FASTPATH_ENDPOINT: '/run/fp.sock' })).toMatchObject({
       mode: 'emit', outDir: '/tmp/x', endpoint: 'unix:///run/fp.sock', portNames: ['trex0', 'trex1'],
-      cfg: { masterThread: 4, latencyThread: 5, workerThreads: [6, 7] },
+      cfg: { threads: { kind: 'platform', master: 4, latency: 5, workers: [6, 7] } },
     });
+    expect(parseTrexArgs(['--emit-config', '/tmp/x', '--host-cpus', '2'], {})).toMatchObject({ cfg: { threads: { kind: 'low-end', core: 0 } } });
+    expect(parseTrexArgs(['--emit-config', '/tmp/x', '--memif-ring-log2', '12'], {})).toMatchObject({ ringLog2: 12 }); // a digit in its name
+    expect(parseTrexArgs(['--emit-config', '/tmp/x', '--host-cpus', '2', '--trex-low-end', '1'], {})).toMatchObject({ cfg: { threads: { kind: 'low-end', core: 1 } } });
+    expect(() => parseTrexArgs(['--emit-config', '/tmp/x', '--trex-threads', '2,2,3', '--host-cpus', '8'], {})).toThrow(/master and latency share CPU 2/);
     expect(() => parseTrexArgs(['--emit-config', '/tmp/x', '--seconds', '5'], {})).toThrow(/search option/);
     expect(() => parseTrexArgs(['--profile', 'jumbo'], {})).toThrow(/--profile must be one of/);
     expect(() => parseTrexArgs(['--simulate', '5mpps,4mpps'], {})).toThrow(/PDR must be above/);
