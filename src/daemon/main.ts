@@ -8,19 +8,30 @@ import { fileURLToPath } from 'node:url';
 
 import { pino, type Logger } from 'pino';
 
-import { ApiServer } from '../api/server.js';
-import { HugepageManager } from '../core/hugepages/manager.js';
-import { MacPool } from '../core/mac-pool.js';
-import { FlowManager } from '../core/flows/flow-manager.js';
-import { KernelInterfaces } from '../core/kernel/kernel-manager.js';
-import { Orchestrator } from '../core/orchestrator.js';
 import { emptyState, type DesiredState } from '../core/state.js';
-import { StateKeeper } from '../core/state-keeper.js';
 import { CorruptStateError, StateStore } from '../core/store.js';
 import { Dataplane, type DataplaneInfo } from '../dataplane/index.js';
 import { loadAddon } from '../dataplane/native.js';
-import { Metrics } from '../metrics/metrics.js';
 import { ConfigError, loadConfig, type DaemonConfig } from './config.js';
+
+/**
+ * What serve() needs, loaded while EAL initialises on fp-ctl's thread:
+ * gRPC, protobufjs, prom-client and the orchestrator take ~200 ms to load,
+ * about as long as EAL takes to start, and a restart is a forwarding gap
+ * for every tenant (the data plane's own start cannot overlap with itself).
+ */
+async function loadServeModules() {
+  const [api, hp, mac, flows, kernel, orch, keeper, metrics] = await Promise.all([
+    import('../api/server.js'), import('../core/hugepages/manager.js'), import('../core/mac-pool.js'),
+    import('../core/flows/flow-manager.js'), import('../core/kernel/kernel-manager.js'), import('../core/orchestrator.js'),
+    import('../core/state-keeper.js'), import('../metrics/metrics.js'),
+  ]);
+  return {
+    ApiServer: api.ApiServer, HugepageManager: hp.HugepageManager, MacPool: mac.MacPool, FlowManager: flows.FlowManager,
+    KernelInterfaces: kernel.KernelInterfaces, Orchestrator: orch.Orchestrator, StateKeeper: keeper.StateKeeper, Metrics: metrics.Metrics,
+  };
+}
+type ServeModules = Awaited<ReturnType<typeof loadServeModules>>;
 
 const VERSION = (JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -67,9 +78,12 @@ async function main(): Promise<number> {
   }
   log.info({ step: 'state', path: store.path, networks: state.networks.length, ports: state.ports.length }, 'state loaded');
 
-  // data plane
+  // data plane: EAL starts on fp-ctl's thread while the rest loads here
   const dp = new Dataplane(config.dataplane);
-  const info = await dp.start();
+  const starting = dp.start();
+  const loading = loadServeModules();
+  loading.catch(() => undefined); // awaited below; a failure is reported there
+  const info = await starting;
   if (info.sharedCpus.length > 0) {
     log.warn({ step: 'dataplane', sharedCpus: info.sharedCpus }, 'more than one lcore runs on these CPUs: the workers share them and cannot be fast (fine for tests, not for traffic)');
   }
@@ -78,7 +92,7 @@ async function main(): Promise<number> {
   // From here on a failure must not leave the data plane (and its EAL
   // runtime directory) behind.
   try {
-    return await serve(config, log, dp, info, store, state, firstStart);
+    return await serve(await loading, config, log, dp, info, store, state, firstStart);
   } catch (e) {
     log.fatal({ err: (e as Error).message }, 'start-up failed; stopping the data plane');
     await dp.stop({ keepPortDirs: true }).catch(() => undefined);
@@ -101,9 +115,10 @@ function takeLocks(dirs: string[]): number | undefined {
 }
 
 async function serve(
-  config: DaemonConfig, log: Logger, dp: Dataplane, info: DataplaneInfo,
+  m: ServeModules, config: DaemonConfig, log: Logger, dp: Dataplane, info: DataplaneInfo,
   store: StateStore, state: DesiredState, firstStart: boolean,
 ): Promise<number> {
+  const { ApiServer, HugepageManager, MacPool, FlowManager, KernelInterfaces, Orchestrator, StateKeeper, Metrics } = m;
   // replay, then forwarding
   const keeper = new StateKeeper(store, state);
   // The data plane's own hugepages (on the 2M pool) count as fastpath's.

@@ -98,5 +98,9 @@ export const PEER_ERRORS: ReadonlyArray<{ name: string; description: string }> =
   {
     name: "extra_conn",
     description: "second connection refused"
+  },
+  {
+    name: "bad_socket",
+    description: "its socket was swapped for a link or another file"
   }
 ];

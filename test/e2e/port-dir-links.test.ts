@@ -168,9 +168,21 @@ describe('port directories: links, swaps and mounts placed by the tenant', () =>
     mkdirSync(dir, { recursive: true });
     symlinkSync(otherSock, join(dir, 'sock'));
     try {
+      // Whoever watches the port hears of the refusal.
+      const events: Array<{ type: string; reason: string }> = [];
+      const call = d.client.ports.WatchPortEvents({ port: '' });
+      call.on('data', (m: { event: { port: string; type: string; reason: string } }) => { if (m.event.port === 'c1') events.push(m.event); });
+      call.on('error', () => undefined);
       // CreatePort's start makes the first connection attempt before it returns.
       await createPort('c1', 'PORT_MODE_CLIENT');
       expect(connections).toEqual([]);
+      // Refused, counted on the port, and reported (the library retries every second: each is counted).
+      const st = await until(async () => (await d.client.unary(d.client.ports, d.client.ports.GetPortStats, { name: 'c1' })).stats[0]!,
+        (s) => Number(s.peerErrors.bad_socket) >= 1, 'the refusal counted as bad_socket');
+      expect(st.linkUp).toBe(false);
+      await until(async () => events, (e) => e.length > 0, 'a disconnected event with the reason');
+      expect(events[0]).toMatchObject({ type: 'PORT_EVENT_TYPE_DISCONNECTED', reason: 'its socket was swapped for a link or another file' });
+      call.cancel();
       // Positive control: the tenant's real socket at the same name is reached.
       rmSync(join(dir, 'sock'));
       const own = await listen(join(dir, 'sock'), 'own');

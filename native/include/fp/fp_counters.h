@@ -71,14 +71,17 @@ enum fp_punt_class {
  * What a port's peer (the tenant's end of the socket and of the shared
  * memory) did wrong: X(name, reason shown when it disconnects the peer).
  * Counted per port by the control threads. Every one but extra_conn ends the
- * peer's connection; the port then waits for a fresh one.
+ * peer's connection; the port then waits for a fresh one. bad_socket: a
+ * client-mode port found something other than its container's socket at
+ * its path, and did not connect.
  */
 #define FP_PEER_ERRORS(X)                                                        \
 	X(guest_fault, "guest memory fault")                                          \
 	X(bad_message, "refused message")                                             \
 	X(bad_ring, "invalid descriptor in a shared ring")                            \
 	X(not_reading, "peer not reading its socket")                                 \
-	X(extra_conn, "second connection refused")
+	X(extra_conn, "second connection refused")                                    \
+	X(bad_socket, "its socket was swapped for a link or another file")
 
 enum fp_peer_error {
 #define FP_X(n, d) FP_PEER_##n,

@@ -248,6 +248,34 @@ fp_vhost_log_ok(struct fp_port *p)
 	return 1;
 }
 
+void
+fp_vhost_refused(const char *path)
+{
+	struct fp_event ev;
+	struct fp_port *p = NULL;
+	uint16_t slot = 0;
+	int report = 0;
+
+	pthread_mutex_lock(&fp_c.ports_lock);
+	for (unsigned i = 0; i < FP_MAX_PORTS && p == NULL; i++)
+		if (fp_c.ports[i] != NULL && fp_c.ports[i]->kind == FP_PORT_VHOST && !fp_c.ports[i]->removing &&
+		    strcmp(fp_c.ports[i]->path, path) == 0)
+			p = fp_c.ports[i];
+	if (p != NULL) {
+		__atomic_fetch_add(&p->peer_err[FP_PEER_bad_socket], 1, __ATOMIC_RELAXED);
+		report = fp_vhost_log_ok(p);
+		if (report) {
+			slot = fp_event_init(&ev, FP_EVENT_LINK_DOWN, p);
+			ev.reason = FP_PEER_bad_socket + 1;
+			RTE_LOG(WARNING, USER1, "port %s: %s is not a socket of its container (a link or another file): not connecting\n",
+				p->name, path);
+		}
+	}
+	pthread_mutex_unlock(&fp_c.ports_lock);
+	if (report)
+		fp_ctl_post_event(&ev, slot);
+}
+
 /* Check every message before librte_vhost acts on it. @pre vhost thread. */
 static enum rte_vhost_msg_result
 fp_vhost_pre_msg(int vid, void *msg)

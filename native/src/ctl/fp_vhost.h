@@ -35,6 +35,11 @@ int fp_vhost_fd_tracked(int fd);
  * caller shuts the socket down). */
 int fp_vhost_fd_stalled(int fd);
 
+/* A client-mode connect refused what it found at path (a link, or not a
+ * socket): count it on the port and report it, at most once a second.
+ * @pre any thread but a worker; takes fp_c.ports_lock. */
+void fp_vhost_refused(const char *path);
+
 /* Register, start, stop a vhost-user socket. @pre fp-ctl. */
 int fp_vhost_open(struct fp_port *p, char *err);
 int fp_vhost_start(struct fp_port *p, char *err);

@@ -129,6 +129,7 @@ fp_connect_nofollow(int fd, const struct sockaddr_un *sa)
 	}
 	if (fstat(pfd, &st) != 0 || !S_ISSOCK(st.st_mode)) {
 		__real_close(pfd);
+		fp_vhost_refused(sa->sun_path); /* counted and reported on the port */
 		errno = ECONNREFUSED; /* a link, or anything but a socket */
 		return -1;
 	}
