@@ -67,9 +67,11 @@ function typeOf(spec: PortSpec__Output): 'vhost-user' | 'memif' {
   }
 }
 
-function modeOf(spec: PortSpec__Output): 'server' | 'client' {
+/** The asked mode; undefined (unspecified) leaves the daemon's default: client for vhost-user, server for memif. */
+function modeOf(spec: PortSpec__Output): 'server' | 'client' | undefined {
   switch (spec.mode) {
     case 'PORT_MODE_UNSPECIFIED':
+      return undefined;
     case 'PORT_MODE_SERVER':
       return 'server';
     case 'PORT_MODE_CLIENT':
@@ -86,7 +88,7 @@ export function portService(orch: Orchestrator, a: Adapter): PortServiceHandlers
       const s = req.port;
       const acc = s.access;
       const { port, created } = await orch.createPort({
-        name: s.name, network: s.network, mode: modeOf(s), queues: s.queues, vlan: s.vlan,
+        name: s.name, network: s.network, ...(modeOf(s) ? { mode: modeOf(s) } : {}), queues: s.queues, vlan: s.vlan,
         type: typeOf(s), memifRingLog2: s.memifRingLog2, memifBufferSize: s.memifBufferSize,
         ...(acc?.uid !== undefined && acc.uid !== null ? { uid: acc.uid } : {}),
         ...(acc?.gid !== undefined && acc.gid !== null ? { gid: acc.gid } : {}),

@@ -48,7 +48,9 @@ export function renderPortDetails(p: Port__Output): string {
     ['name', s?.name ?? ''],
     ['network', s?.network ?? ''],
     ['type', s?.type === 'PORT_TYPE_MEMIF' ? 'memif' : 'vhost-user'],
-    ['mode', s ? modeName(s.mode) : ''],
+    ['mode', !s ? '' : s.mode === 'PORT_MODE_SERVER' && s.type !== 'PORT_TYPE_MEMIF'
+      ? 'server (does not survive a fastpathd restart: restart its container after one; client mode does)'
+      : modeName(s.mode)],
     ['queues', String(s?.queues ?? '')],
     ['vlan', portVlanName(s?.vlan ?? 0, true)],
     ['mac', `${p.mac}${s?.mac ? '' : ' (allocated)'}`],

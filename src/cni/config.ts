@@ -177,7 +177,7 @@ export function parseConf(stdin: string, command: CniCommand): NetConf {
   }
   const name = str(raw.name, '', 'name', NET_NAME);
   if (command !== 'VERSION' && !name) throw new CniError(CNI_ERR.invalidConfig, 'name is required');
-  const m = str(raw.mode, 'server', 'mode');
+  const m = str(raw.mode, 'client', 'mode'); // client: pods ride through a daemon restart
   if (m !== 'server' && m !== 'client') fail('mode', undefined, '"server" or "client"');
   if (raw.socket !== undefined && !isObj(raw.socket)) fail('socket', undefined, 'an object');
   const sock = isObj(raw.socket) ? raw.socket : {};

@@ -231,8 +231,11 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     return this.keeper.serial(async () => {
       const name = validateName('port', req.name);
       const network = validateName('network', req.network);
-      const mode = req.mode ?? 'server';
       const type = req.type ?? 'vhost-user';
+      // vhost-user ports are client mode unless asked: the container serves
+      // the socket and fastpath reconnects after its own restart (DPDK
+      // 22.11's virtio_user never reconnects as a client). memif: server.
+      const mode = req.mode ?? (type === 'memif' ? 'server' : 'client');
       if (type === 'memif' && mode !== 'server') throw invalid('a memif port is the memif server: its mode must be server');
       const want: Omit<PortRecord, 'mac' | 'macRequested'> = {
         name,

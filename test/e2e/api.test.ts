@@ -62,8 +62,8 @@ describe('fastpathd API end to end', () => {
 
     const net = await c.unary(c.networks, c.networks.CreateNetwork, { network: { name: 'web' } });
     expect(net).toMatchObject({ created: true, network: { name: 'web', mtu: 1500, vlan: 0 } });
-    const a = (await c.unary(c.ports, c.ports.CreatePort, { port: { name: 'a', network: 'web' } })).port!;
-    const b = (await c.unary(c.ports, c.ports.CreatePort, { port: { name: 'b', network: 'web', mac: '02:aa:00:00:00:0b' } })).port!;
+    const a = (await c.unary(c.ports, c.ports.CreatePort, { port: { name: 'a', network: 'web', mode: 'PORT_MODE_SERVER' } })).port!;
+    const b = (await c.unary(c.ports, c.ports.CreatePort, { port: { name: 'b', network: 'web', mac: '02:aa:00:00:00:0b', mode: 'PORT_MODE_SERVER' } })).port!;
     expect(a.mac).toMatch(/^02:fa:57:/);
     expect(b.mac).toBe('02:aa:00:00:00:0b');
     expect(a.attach!.ealArgs).toEqual([

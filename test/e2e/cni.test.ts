@@ -43,6 +43,9 @@ function conf(extra: object = {}): object {
   return {
     cniVersion: '1.1.0', name: 'fp-blue', type: 'fastpath-cni',
     network: 'blue',
+    // Server mode: this file checks the socket fastpath makes (owner, mode);
+    // the default, client mode, is checked in cni-hostile and podman-cni.
+    mode: 'server',
     socket: { uid: 4242, gid: 4343, mode: '0660', dirMode: '0750' },
     hugepages: { sizeMib: 64 },
     podMountPath: '/run/fastpath',

@@ -60,8 +60,8 @@ describe('event streams under an event flood', () => {
   beforeAll(async () => {
     d = await Daemon.start(Daemon.fresh('events'), ['--stream-backlog', String(BACKLOG)]);
     await d.client.unary(d.client.networks, d.client.networks.CreateNetwork, { network: { name: 'n' } });
-    port = (await d.client.unary(d.client.ports, d.client.ports.CreatePort, { port: { name: 'flood', network: 'n' } })).port!;
-    victim = (await d.client.unary(d.client.ports, d.client.ports.CreatePort, { port: { name: 'victim', network: 'n' } })).port!;
+    port = (await d.client.unary(d.client.ports, d.client.ports.CreatePort, { port: { name: 'flood', network: 'n', mode: 'PORT_MODE_SERVER' } })).port!;
+    victim = (await d.client.unary(d.client.ports, d.client.ports.CreatePort, { port: { name: 'victim', network: 'n', mode: 'PORT_MODE_SERVER' } })).port!;
   });
 
   afterAll(async () => {

@@ -163,7 +163,10 @@ describe('fpctl', () => {
     expect(res.port.mac).toMatch(/^02:fa:57:/);
     expect(res.port.attach).toEqual(got.attach);
     expect(res.port.spec).toEqual(got.spec);
-    expect(statSync(got.attach!.socketPath).isSocket()).toBe(true);
+    // Client mode by default: the container will serve the socket; fastpath
+    // connects once it is there.
+    expect(got.spec!.mode).toBe('PORT_MODE_CLIENT');
+    expect(existsSync(got.attach!.socketPath)).toBe(false);
 
     const a = got.attach!;
     const human = await fpctl('port', 'add', 'web0', '--network', 'web');
@@ -175,7 +178,7 @@ describe('fpctl', () => {
     expect(human.stdout).toContain(`\nmount:  ${a.hostDir} -> /run/fastpath `);
     expect(human.stdout).toContain(`EAL arguments for the container's DPDK application:\n${a.ealArgs.map((x) => `  ${x}\n`).join('')}`);
     expect(human.stdout).toContain(`docker run example:\n  ${a.dockerRun}\n`);
-    expect(a.ealArgs[0]).toBe(`--vdev=net_virtio_user0,path=/run/fastpath/sock,mac=${got.mac},queues=1`);
+    expect(a.ealArgs[0]).toBe(`--vdev=net_virtio_user0,path=/run/fastpath/sock,mac=${got.mac},queues=1,server=1`);
 
     await expectFailure(['port', 'add', 'web0', '--network', 'web', '--queues', '2'], 1,
       'fpctl: port web0 already exists with a different spec (ALREADY_EXISTS)\n');
@@ -234,6 +237,10 @@ describe('fpctl', () => {
     expect(show).toMatch(/^mode: +client$/m);
     expect(show).toMatch(/^access: +uid 1234, gid 5678, socket 0600, dir 0710$/m);
     expect(show).toMatch(/^link: +down$/m);
+    // A server-mode port says its container must restart with fastpathd.
+    await fpctl('port', 'add', 'web9', '--network', 'web', '--mode', 'server');
+    expect((await fpctl('port', 'show', 'web9')).stdout).toMatch(/^mode: +server \(does not survive a fastpathd restart: restart its container after one; client mode does\)$/m);
+    await fpctl('port', 'del', 'web9');
     await expectFailure(['port', 'show', 'nosuch'], 1, 'fpctl: no port named nosuch (NOT_FOUND)\n');
   });
 

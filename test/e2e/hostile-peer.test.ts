@@ -53,7 +53,7 @@ describe('hostile vhost-user and memif peers', () => {
     s.on('error', () => undefined);
     await c.unary(c.networks, c.networks.CreateNetwork, { network: { name: 'net' } });
     for (const [name, type] of [['a', 'PORT_TYPE_VHOST_USER'], ['b', 'PORT_TYPE_VHOST_USER'], ['vx', 'PORT_TYPE_VHOST_USER'], ['mx', 'PORT_TYPE_MEMIF']] as const) {
-      port[name] = (await c.unary(c.ports, c.ports.CreatePort, { port: { name, network: 'net', type } })).port!;
+      port[name] = (await c.unary(c.ports, c.ports.CreatePort, { port: { name, network: 'net', type, mode: 'PORT_MODE_SERVER' } })).port!;
     }
     const b = await attach(port.b!, 'hp-b', 'rxonly');
     await linkUp('b', true);

@@ -73,8 +73,8 @@ describe('hugepage reservations', () => {
 
   it('lets a container with that mount and -m 32 start and forward, and the port attach names the mount', async () => {
     await c().unary(c().networks, c().networks.CreateNetwork, { network: { name: 'hp' } });
-    const p1 = (await c().unary(c().ports, c().ports.CreatePort, { port: { name: 'c1', network: 'hp' } })).port!;
-    const peer = (await c().unary(c().ports, c().ports.CreatePort, { port: { name: 'peer', network: 'hp' } })).port!;
+    const p1 = (await c().unary(c().ports, c().ports.CreatePort, { port: { name: 'c1', network: 'hp', mode: 'PORT_MODE_SERVER' } })).port!;
+    const peer = (await c().unary(c().ports, c().ports.CreatePort, { port: { name: 'peer', network: 'hp', mode: 'PORT_MODE_SERVER' } })).port!;
     expect(p1.attach!.ealArgs.slice(3)).toEqual(['--huge-dir=/dev/hugepages', '-m', '64']);
     expect(p1.attach!.dockerRun).toContain(`-v ${join(hugeRoot, 'c1')}:/dev/hugepages`);
     expect(peer.attach!.ealArgs).not.toContain('--huge-dir=/dev/hugepages');

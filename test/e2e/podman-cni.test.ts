@@ -41,7 +41,8 @@ function cnf(name: 'a' | 'b', env: Record<string, string>): Promise<PodmanCnf> {
   const container = `fp-pcni-${name}`;
   // The operator's part: a directory for the container, mounted at /run/fastpath.
   mkdirSync(join(attachDir, container), { recursive: true, mode: 0o755 });
-  const eal = [`--vdev=net_virtio_user0,path=/run/fastpath/eth0/sock,mac=${MAC[name]}`, '--single-file-segments', `--file-prefix=${container}`, '-m', '64'];
+  // The network's default mode is client: the container serves the socket.
+  const eal = [`--vdev=net_virtio_user0,path=/run/fastpath/eth0/sock,mac=${MAC[name]},server=1`, '--single-file-segments', `--file-prefix=${container}`, '-m', '64'];
   return PodmanCnf.start({
     name: container, label: TAG, cpu: 0, network: NET, env, ealArgs: eal,
     podmanArgs: ['--mac-address', MAC[name]],

@@ -93,7 +93,8 @@ describe('fastpathd in a podman container', () => {
       const r = await c.unary(c.hugepages, c.hugepages.Reserve, { owner: name, sizeMib: 64 });
       // Mounted inside the daemon's container, visible on the host.
       expect(mountsUnder(r.reservation!.mountPath)).toEqual([r.reservation!.mountPath]);
-      ports.push((await c.unary(c.ports, c.ports.CreatePort, { port: { name, network: 'default' } })).port!);
+      // Server mode: this test checks the socket the daemon in its container makes.
+      ports.push((await c.unary(c.ports, c.ports.CreatePort, { port: { name, network: 'default', mode: 'PORT_MODE_SERVER' } })).port!);
     }
     const [a, b] = ports as [Port__Output, Port__Output];
     expect(existsSync(a.attach!.socketPath)).toBe(true);

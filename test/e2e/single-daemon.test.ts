@@ -30,7 +30,7 @@ describe('one fastpathd per run directory', () => {
   beforeAll(async () => {
     d = await Daemon.start(Daemon.fresh(TAG));
     await d.client.unary(d.client.networks, d.client.networks.CreateNetwork, { network: { name: 'n' } });
-    await d.client.unary(d.client.ports, d.client.ports.CreatePort, { port: { name: 'p0', network: 'n' } });
+    await d.client.unary(d.client.ports, d.client.ports.CreatePort, { port: { name: 'p0', network: 'n', mode: 'PORT_MODE_SERVER' } });
   });
 
   afterAll(async () => {

@@ -182,7 +182,7 @@ describe('fpctl failures', () => {
 
     const bad = io();
     expect(await runCli(['port', 'add'], bad.io)).toBe(2);
-    expect(bad.out.stderr).toBe("fpctl: missing <name>\nusage: fpctl port add <name> [--network NAME] [--type vhost-user|memif] [--memif-ring-log2 N] [--memif-buffer-size BYTES] [--mode server|client] [--queues N] [--mac MAC] [--vlan N] [--uid UID] [--gid GID] [--socket-mode MODE] [--dir-mode MODE] [--port-security] [--allowed-macs MAC,…] [--allowed-ips IP,…] [--max-macs N] [--rxq-affinity Q:LCORE,…]\n(see 'fpctl help port add')\n");
+    expect(bad.out.stderr).toBe("fpctl: missing <name>\nusage: fpctl port add <name> [--network NAME] [--type vhost-user|memif] [--memif-ring-log2 N] [--memif-buffer-size BYTES] [--mode client|server] [--queues N] [--mac MAC] [--vlan N] [--uid UID] [--gid GID] [--socket-mode MODE] [--dir-mode MODE] [--port-security] [--allowed-macs MAC,…] [--allowed-ips IP,…] [--max-macs N] [--rxq-affinity Q:LCORE,…]\n(see 'fpctl help port add')\n");
 
     const gone = io({ FASTPATH_ENDPOINT: '/nonexistent/fastpath.sock' });
     expect(await runCli(['port', 'list'], gone.io)).toBe(3);

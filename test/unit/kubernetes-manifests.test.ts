@@ -82,14 +82,20 @@ describe('deploy/kubernetes', () => {
     // The example pod's namespace may join, with what the example asks.
     expect(authorize(conf, { command: 'ADD', containerId: 'x', netns: '/n', ifname: 'net1', args: { K8S_POD_NAMESPACE: pod0.metadata.namespace } }, policy))
       .toMatchObject({ portSecurity: { allowedMacs: [], allowedIps: [] } });
-    expect(conf).toMatchObject({ name: nad.metadata.name, network: 'default', mode: 'server', hugepages: { sizeMib: 64 } });
+    expect(conf).toMatchObject({ name: nad.metadata.name, network: 'default', mode: 'client', hugepages: { sizeMib: 64 } });
+    // Without "mode" the plugin asks for client mode: pods ride through a fastpathd restart.
+    const bare = JSON.parse(nad.spec.config) as Record<string, unknown>;
+    delete bare.mode;
+    expect(parseConf(JSON.stringify(bare), 'ADD').mode).toBe('client');
     expect((JSON.parse(nad.spec.config) as { type: string }).type).toBe('fastpath-cni');
     const pod = find('Pod') as Obj & { metadata: { annotations: Record<string, string> }; spec: { volumes: Array<{ name: string; emptyDir?: object }>; containers: Array<{ args: string[]; volumeMounts: Array<{ name: string; mountPath: string }> }> } };
     expect(pod.metadata.annotations['k8s.v1.cni.cncf.io/networks']).toBe(`${nad.metadata.name}@net1`);
     expect(pod.spec.volumes.find((v) => v.name === policy.podVolume)?.emptyDir).toBeDefined();
     const c = pod.spec.containers[0]!;
     expect(c.volumeMounts).toContainEqual({ name: policy.podVolume, mountPath: conf.podMountPath });
-    expect(c.args[0]).toBe(`--vdev=net_virtio_user0,path=${conf.podMountPath}/net1/sock,queues=1`);
+    // No command: the image's entrypoint removes a stale socket of a server=1 vdev first.
+    expect((c as { command?: string[] }).command).toBeUndefined();
+    expect(c.args.slice(0, 2)).toEqual(['dpdk-testpmd', `--vdev=net_virtio_user0,path=${conf.podMountPath}/net1/sock,queues=1,server=1`]);
   });
 
   it('runs files that exist, with a configuration fastpathd can read', () => {

@@ -56,7 +56,7 @@ export const portAdd: CommandSpec = {
     type: { type: 'string', value: 'vhost-user|memif', help: 'vhost-user (default; virtio_user guests) or memif (fastpath is the memif server)' },
     'memif-ring-log2': { type: 'string', value: 'N', help: 'memif: log2 of the ring size, 4..14 (default 10)' },
     'memif-buffer-size': { type: 'string', value: 'BYTES', help: 'memif: buffer size, 128..65535 (default 2048)' },
-    mode: { type: 'string', value: 'server|client', help: 'server: fastpath owns the socket (default); client: the container serves it' },
+    mode: { type: 'string', value: 'client|server', help: 'client (default for vhost-user): the container serves the socket and survives a fastpathd restart; server: fastpath owns it (the container must restart with fastpathd)' },
     queues: { type: 'string', value: 'N', help: 'queue pairs (default 1)' },
     mac: { type: 'string', value: 'MAC', help: 'container-side MAC (default: allocated, kept across restarts)' },
     vlan: { type: 'string', value: 'N', help: "access VLAN 1..4094 (default: the network's)" },
