@@ -96,10 +96,22 @@ function trex(d: Json): string {
   ].filter((l, i, all) => l !== '' || all[i - 1] !== '').join('\n');
 }
 
+function restart(d: Json, graceful: boolean): string {
+  const s = d.summary;
+  return [`## Restarts${graceful ? ', graceful (SIGTERM)' : ' (kill -9)'} (\`npm run bench:restart${graceful ? ' -- --graceful' : ''}\`, ${day(d)}, ${(d.restarts as Json[]).length} restarts)`, '',
+    'Two client-mode containers forwarding through the restarts; the gap is the longest stall of the receiver\'s counter (10 ms samples).', '',
+    block(table(['', 'median', 'worst'], [
+      ['API ready after the kill, ms', fx(s.apiMs.median, 0), fx(s.apiMs.worst, 0)],
+      ['forwarding gap, ms', fx(s.gapMs.median, 0), fx(s.gapMs.worst, 0)],
+      ['frames lost', fx(s.lost.median, 0), fx(s.lost.worst, 0)],
+    ]))].join('\n');
+}
+
 export function report(): string {
   const parts: Array<[string, (d: Json) => string]> = [
     ['loop', loop], ['flow-install', flows], ['control-plane', control], ['exception-path', exception],
     ['hostile', hostile], ['cni', cni], ['flow-differential', differential], ['trex', trex],
+    ['restart', (d) => restart(d, false)], ['restart-graceful', (d) => restart(d, true)],
   ];
   const sections = parts.flatMap(([name, fn]) => {
     const d = load(name);
