@@ -133,7 +133,10 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       }
     }
     const workers = (await this.dp.info()).workerLcores;
-    for (const p of this.keeper.state.ports) {
+    // All ports at once: fp-ctl takes their commands one by one anyway, but
+    // their directories and sockets are prepared meanwhile, and client-mode
+    // ports start reconnecting to their containers sooner.
+    await Promise.all(this.keeper.state.ports.map(async (p) => {
       try {
         const spec = this.dpSpec(p);
         // Pins to lcores this daemon no longer has (fewer worker CPUs than
@@ -149,7 +152,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
         failed.push(p.name);
         this.log.error({ port: p.name, err: (e as Error).message }, 'port could not be recreated from state');
       }
-    }
+    }));
+    failed.sort((a, b) => a.localeCompare(b));
     return { networks: this.keeper.state.networks.length, ports: this.keeper.state.ports.length - failed.length, failed };
   }
 
