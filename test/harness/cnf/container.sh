@@ -58,17 +58,9 @@ else
   rmdir "$stages"
 fi
 for s in ${FP_SERVER_SOCKS:-}; do rm -f "/run/fastpath/$s"; done
-# As the CNF image's entrypoint does (deploy/images/cnf-entrypoint.sh): a
-# virtio_user vdev with server=1 serves its path; a predecessor's socket
-# file there would make its bind fail.
-for a in "$@"; do
-  case "$a" in
-    --vdev=net_virtio_user*server=1*|net_virtio_user*server=1*)
-      p=$(printf '%s\n' "$a" | tr ',' '\n' | sed -n 's/^path=//p')
-      if [ -n "$p" ] && [ -S "$p" ]; then rm -f "$p"; fi ;;
-  esac
-done
 if [ -z "${FP_HUGE_DIR:-}" ] && [ "${FP_HUGE_MB:-0}" -gt 0 ]; then
   mount -t hugetlbfs -o pagesize=2M,size="${FP_HUGE_MB}M" fp-huge /dev/hugepages
 fi
-exec "$@"
+# The CNF image's entrypoint runs the command, as in the image: it removes
+# the socket of every server=1 vdev in the arguments first.
+FP_SERVER_SOCKS= exec "$(dirname "$0")/../../../deploy/images/cnf-entrypoint.sh" "$@"
