@@ -16,7 +16,7 @@ import { TestpmdContainer } from '../test/harness/cnf/testpmd.js';
 import { sleep, until } from '../test/harness/wait.js';
 import { Daemon } from '../test/helpers/daemon.js';
 import { describeMachine, machineLine } from './lib/machine.js';
-import { round, table } from './lib/summary.js';
+import { round, spread, table } from './lib/summary.js';
 
 const OUT = join(dirname(fileURLToPath(import.meta.url)), 'results', 'restart.json');
 const SAMPLE_MS = 10;
@@ -82,10 +82,6 @@ class Sampler {
   }
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 async function main(): Promise<void> {
   const args = parse(process.argv.slice(2));
@@ -149,7 +145,10 @@ async function main(): Promise<void> {
         + `(steps, ms after the kill: ${Object.entries(steps).map(([k, v]) => `${k} ${v}`).join(', ')})`);
     }
     await sampler.stop();
-    const stat = (k: 'apiMs' | 'gapMs' | 'lost') => ({ median: median(rows.map((r) => r[k])), worst: Math.max(...rows.map((r) => r[k])) });
+    const stat = (k: 'apiMs' | 'gapMs' | 'lost') => {
+      const s = spread(rows.map((r) => r[k]));
+      return { median: s.median, worst: s.max };
+    };
     const s = { apiMs: stat('apiMs'), gapMs: stat('gapMs'), lost: stat('lost') };
     console.log(`\n${mline}`);
     console.log(table(['', 'median', 'worst'], [

@@ -85,8 +85,21 @@ fp_rxq_release(struct fp_port *p)
 		fp_c.rxq_load[p->rxq_worker[q]]--;
 }
 
-/* Move every queue whose want[] differs from its worker; want is indexed
- * by slot * FP_MAX_QUEUES + queue. Both publications synchronize. */
+/* The worker each queue should have, by slot * FP_MAX_QUEUES + queue;
+ * filled from the current placement, then changed by the caller. */
+static uint8_t fp_rxq_want[FP_MAX_PORTS * FP_MAX_QUEUES];
+
+static uint8_t *
+fp_rxq_current(void)
+{
+	for (unsigned slot = 0; slot < FP_MAX_PORTS; slot++)
+		for (unsigned q = 0; fp_c.ports[slot] != NULL && q < fp_c.ports[slot]->queues; q++)
+			fp_rxq_want[slot * FP_MAX_QUEUES + q] = fp_c.ports[slot]->rxq_worker[q];
+	return fp_rxq_want;
+}
+
+/* Move every queue whose want[] differs from its worker. Both
+ * publications synchronize. */
 static int
 fp_rxq_move(const uint8_t *want, char *err)
 {
@@ -132,15 +145,13 @@ fp_rxq_move(const uint8_t *want, char *err)
 int
 fp_rxq_rebalance(char *err)
 {
-	static uint8_t want[FP_MAX_PORTS * FP_MAX_QUEUES];
 	uint32_t load[FP_MAX_WORKERS];
+	uint8_t *want;
 
 	if (fp_dp.n_workers < 2)
 		return 0;
 	memcpy(load, fp_c.rxq_load, sizeof(load));
-	for (unsigned slot = 0; slot < FP_MAX_PORTS; slot++)
-		for (unsigned q = 0; fp_c.ports[slot] != NULL && q < fp_c.ports[slot]->queues; q++)
-			want[slot * FP_MAX_QUEUES + q] = fp_c.ports[slot]->rxq_worker[q];
+	want = fp_rxq_current();
 	for (;;) {
 		unsigned hi = 0, lo = 0, moved = 0;
 
@@ -176,26 +187,20 @@ int
 fp_cmd_port_set_rxq_affinity(void *arg, char *err)
 {
 	FP_CTL_ONLY();
-	static uint8_t want[FP_MAX_PORTS * FP_MAX_QUEUES];
-	const struct fp_port_conf *c = arg; /* name, rxq_pinned, rxq_lcore */
-	struct fp_port *p = fp_port_find(c->name);
+	struct fp_port_conf c = *(const struct fp_port_conf *)arg; /* name, rxq_pinned, rxq_lcore */
+	struct fp_port *p = fp_port_find(c.name);
+	uint8_t *want;
 	int rc;
 
 	if (p == NULL)
-		return fp_err(err, -ENOENT, "no port named %s", c->name);
-	for (unsigned q = p->queues; q < FP_MAX_QUEUES; q++)
-		if (c->rxq_pinned & (1u << q))
-			return fp_err(err, -EINVAL, "rx queue %u is pinned, but port %s has %u queue(s)",
-				      q, p->name, p->queues);
-	for (unsigned q = 0; q < p->queues; q++)
-		if ((c->rxq_pinned & (1u << q)) && fp_rxq_worker_of_lcore(c->rxq_lcore[q]) < 0)
-			return fp_err(err, -EINVAL, "rx queue %u is pinned to lcore %u, which is not a worker",
-				      q, c->rxq_lcore[q]);
-	for (unsigned slot = 0; slot < FP_MAX_PORTS; slot++)
-		for (unsigned q = 0; fp_c.ports[slot] != NULL && q < fp_c.ports[slot]->queues; q++)
-			want[slot * FP_MAX_QUEUES + q] = fp_c.ports[slot]->rxq_worker[q];
+		return fp_err(err, -ENOENT, "no port named %s", c.name);
+	c.queues = p->queues;
+	rc = fp_rxq_check_pins(&c, err);
+	if (rc != 0)
+		return rc;
+	want = fp_rxq_current();
 	for (unsigned q = 0; q < p->queues; q++) {
-		int w = (c->rxq_pinned & (1u << q)) ? fp_rxq_worker_of_lcore(c->rxq_lcore[q]) : -1;
+		int w = (c.rxq_pinned & (1u << q)) ? fp_rxq_worker_of_lcore(c.rxq_lcore[q]) : -1;
 
 		p->rxq_pin[q] = (int8_t)w;
 		if (w >= 0)
