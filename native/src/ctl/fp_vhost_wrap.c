@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The system calls librte_vhost makes on tenant input, seen through us. The
- * addon links librte_vhost statically with -Wl,--wrap for each of these
- * (native/CMakeLists.txt), so every call the library makes lands here first
- * and goes on to the real one (__real_*). Our own objects in the same link
- * are wrapped too; for them these functions change nothing.
+ * addon links a copy of librte_vhost.a in which each of these is renamed
+ * fp_vhost_sys_<call> (objcopy --redefine-sym, native/CMakeLists.txt), so
+ * every call the library makes lands here first and goes on to libc's.
+ * Nothing else in the addon (EAL, the drivers, our own objects) comes here.
  *
  * - mmap64 / munmap: a shared file mapping made while the library handles a
  *   connection's message is that tenant's memory: register it with the
@@ -46,27 +46,19 @@
 #include "fp_vhost.h"
 #include "fp_vhost_msg.h"
 
-void *__real_mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off);
-int __real_munmap(void *addr, size_t len);
-int __real_accept(int fd, struct sockaddr *sa, socklen_t *len);
-int __real_connect(int fd, const struct sockaddr *sa, socklen_t len);
-ssize_t __real_sendmsg(int fd, const struct msghdr *msg, int flags);
-ssize_t __real_recvmsg(int fd, struct msghdr *msg, int flags);
-int __real_close(int fd);
-
-void *__wrap_mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off);
-int __wrap_munmap(void *addr, size_t len);
-int __wrap_accept(int fd, struct sockaddr *sa, socklen_t *len);
-int __wrap_connect(int fd, const struct sockaddr *sa, socklen_t len);
-ssize_t __wrap_sendmsg(int fd, const struct msghdr *msg, int flags);
-ssize_t __wrap_recvmsg(int fd, struct msghdr *msg, int flags);
-int __wrap_close(int fd);
+void *fp_vhost_sys_mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+int fp_vhost_sys_munmap(void *addr, size_t len);
+int fp_vhost_sys_accept(int fd, struct sockaddr *sa, socklen_t *len);
+int fp_vhost_sys_connect(int fd, const struct sockaddr *sa, socklen_t len);
+ssize_t fp_vhost_sys_sendmsg(int fd, const struct msghdr *msg, int flags);
+ssize_t fp_vhost_sys_recvmsg(int fd, struct msghdr *msg, int flags);
+int fp_vhost_sys_close(int fd);
 
 void *
-__wrap_mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+fp_vhost_sys_mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
 	struct fp_vhost_owner o = fp_vhost_cur;
-	void *m = __real_mmap64(addr, len, prot, flags, fd, off);
+	void *m = mmap64(addr, len, prot, flags, fd, off);
 	struct stat st;
 	size_t span = len;
 
@@ -78,7 +70,7 @@ __wrap_mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 		span = (len + (size_t)st.st_blksize - 1) / (size_t)st.st_blksize * (size_t)st.st_blksize;
 	if (fp_guard_add(m, span, o.token, o.conn) != 0) {
 		/* Unguarded tenant memory is worse than a refused mem table. */
-		__real_munmap(m, len);
+		munmap(m, len);
 		errno = ENOMEM;
 		return MAP_FAILED;
 	}
@@ -86,16 +78,16 @@ __wrap_mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 }
 
 int
-__wrap_munmap(void *addr, size_t len)
+fp_vhost_sys_munmap(void *addr, size_t len)
 {
 	fp_guard_forget_range(addr, len);
-	return __real_munmap(addr, len);
+	return munmap(addr, len);
 }
 
 int
-__wrap_accept(int fd, struct sockaddr *sa, socklen_t *len)
+fp_vhost_sys_accept(int fd, struct sockaddr *sa, socklen_t *len)
 {
-	int c = __real_accept(fd, sa, len);
+	int c = accept(fd, sa, len);
 
 	fp_vhost_last_fd = c;
 	return c;
@@ -115,34 +107,34 @@ fp_connect_nofollow(int fd, const struct sockaddr_un *sa)
 	dir[sizeof(dir) - 1] = '\0';
 	slash = strrchr(dir, '/');
 	if (slash == NULL || slash == dir)
-		return __real_connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+		return connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
 	*slash = '\0';
 	dfd = open(dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 	if (dfd < 0)
 		return -1;
 	pfd = openat(dfd, slash + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	e = errno;
-	__real_close(dfd);
+	close(dfd);
 	if (pfd < 0) {
 		errno = e;
 		return -1;
 	}
 	if (fstat(pfd, &st) != 0 || !S_ISSOCK(st.st_mode)) {
-		__real_close(pfd);
+		close(pfd);
 		fp_vhost_refused(sa->sun_path); /* counted and reported on the port */
 		errno = ECONNREFUSED; /* a link, or anything but a socket */
 		return -1;
 	}
 	snprintf(via.sun_path, sizeof(via.sun_path), "/proc/self/fd/%d", pfd);
-	rc = __real_connect(fd, (const struct sockaddr *)&via, sizeof(via));
+	rc = connect(fd, (const struct sockaddr *)&via, sizeof(via));
 	e = errno;
-	__real_close(pfd);
+	close(pfd);
 	errno = e;
 	return rc;
 }
 
 int
-__wrap_connect(int fd, const struct sockaddr *sa, socklen_t len)
+fp_vhost_sys_connect(int fd, const struct sockaddr *sa, socklen_t len)
 {
 	int rc;
 
@@ -150,16 +142,16 @@ __wrap_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	    ((const struct sockaddr_un *)sa)->sun_path[0] == '/')
 		rc = fp_connect_nofollow(fd, (const struct sockaddr_un *)sa);
 	else
-		rc = __real_connect(fd, sa, len);
+		rc = connect(fd, sa, len);
 	if (rc == 0 || errno == EINPROGRESS)
 		fp_vhost_last_fd = fd;
 	return rc;
 }
 
 ssize_t
-__wrap_sendmsg(int fd, const struct msghdr *msg, int flags)
+fp_vhost_sys_sendmsg(int fd, const struct msghdr *msg, int flags)
 {
-	ssize_t n = __real_sendmsg(fd, msg, flags | MSG_DONTWAIT | MSG_NOSIGNAL);
+	ssize_t n = sendmsg(fd, msg, flags | MSG_DONTWAIT | MSG_NOSIGNAL);
 
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 		int e = errno;
@@ -171,9 +163,9 @@ __wrap_sendmsg(int fd, const struct msghdr *msg, int flags)
 }
 
 ssize_t
-__wrap_recvmsg(int fd, struct msghdr *msg, int flags)
+fp_vhost_sys_recvmsg(int fd, struct msghdr *msg, int flags)
 {
-	ssize_t n = __real_recvmsg(fd, msg, flags);
+	ssize_t n = recvmsg(fd, msg, flags);
 	uint32_t req;
 
 	if (n < (ssize_t)sizeof(req) || msg->msg_controllen == 0 || msg->msg_iovlen < 1 ||
@@ -188,7 +180,7 @@ __wrap_recvmsg(int fd, struct msghdr *msg, int flags)
 			for (size_t i = 0; i < k; i++) {
 				int f;
 				memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-				__real_close(f);
+				close(f);
 			}
 		}
 	}
@@ -197,8 +189,8 @@ __wrap_recvmsg(int fd, struct msghdr *msg, int flags)
 }
 
 int
-__wrap_close(int fd)
+fp_vhost_sys_close(int fd)
 {
 	fp_vhost_fd_closing(fd);
-	return __real_close(fd);
+	return close(fd);
 }
