@@ -21,7 +21,9 @@ import type { ProtoGrpcType as NetworkProto } from './gen/network.js';
 import type { ProtoGrpcType as PortProto } from './gen/port.js';
 import type { ProtoGrpcType as SystemProto } from './gen/system.js';
 
-export const DESCRIPTOR = join(dirname(fileURLToPath(import.meta.url)), 'gen', 'descriptor.json');
+// From the tree's root (src/, .dist/), not this file: fastpathd's bundle
+// (.dist/fastpathd/) runs this module from another directory of the tree.
+export const DESCRIPTOR = join(dirname(fileURLToPath(import.meta.url)), '..', 'api', 'gen', 'descriptor.json');
 
 export type FastpathProto = NetworkProto & PortProto & SystemProto & HugepagesProto & FlowProto;
 

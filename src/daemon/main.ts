@@ -15,23 +15,28 @@ import { loadAddon } from '../dataplane/native.js';
 import { ConfigError, loadConfig, type DaemonConfig } from './config.js';
 
 /**
- * What serve() needs, loaded while EAL initialises on fp-ctl's thread:
- * gRPC, protobufjs, prom-client and the orchestrator take ~200 ms to load,
- * about as long as EAL takes to start, and a restart is a forwarding gap
- * for every tenant (the data plane's own start cannot overlap with itself).
+ * What replay needs, loaded while EAL initialises on fp-ctl's thread. A
+ * restart is a forwarding gap for every tenant, so start-up is ordered by
+ * what forwarding waits for: EAL, then these (small), then replay. gRPC,
+ * protobufjs and prom-client (~1 MB of code, tens of ms of CPU on the same
+ * CPU as fp-ctl and the vhost threads) load only once forwarding is on.
  */
-async function loadServeModules() {
-  const [api, hp, mac, flows, kernel, orch, keeper, metrics] = await Promise.all([
-    import('../api/server.js'), import('../core/hugepages/manager.js'), import('../core/mac-pool.js'),
-    import('../core/flows/flow-manager.js'), import('../core/kernel/kernel-manager.js'), import('../core/orchestrator.js'),
-    import('../core/state-keeper.js'), import('../metrics/metrics.js'),
+async function loadReplayModules() {
+  const [hp, mac, flows, kernel, orch, keeper] = await Promise.all([
+    import('../core/hugepages/manager.js'), import('../core/mac-pool.js'), import('../core/flows/flow-manager.js'),
+    import('../core/kernel/kernel-manager.js'), import('../core/orchestrator.js'), import('../core/state-keeper.js'),
   ]);
   return {
-    ApiServer: api.ApiServer, HugepageManager: hp.HugepageManager, MacPool: mac.MacPool, FlowManager: flows.FlowManager,
-    KernelInterfaces: kernel.KernelInterfaces, Orchestrator: orch.Orchestrator, StateKeeper: keeper.StateKeeper, Metrics: metrics.Metrics,
+    HugepageManager: hp.HugepageManager, MacPool: mac.MacPool, FlowManager: flows.FlowManager,
+    KernelInterfaces: kernel.KernelInterfaces, Orchestrator: orch.Orchestrator, StateKeeper: keeper.StateKeeper,
   };
 }
-type ServeModules = Awaited<ReturnType<typeof loadServeModules>>;
+type ReplayModules = Awaited<ReturnType<typeof loadReplayModules>>;
+
+async function loadApiModules() {
+  const [api, metrics] = await Promise.all([import('../api/server.js'), import('../metrics/metrics.js')]);
+  return { ApiServer: api.ApiServer, Metrics: metrics.Metrics };
+}
 
 const VERSION = (JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -81,7 +86,7 @@ async function main(): Promise<number> {
   // data plane: EAL starts on fp-ctl's thread while the rest loads here
   const dp = new Dataplane(config.dataplane);
   const starting = dp.start();
-  const loading = loadServeModules();
+  const loading = loadReplayModules();
   loading.catch(() => undefined); // awaited below; a failure is reported there
   const info = await starting;
   if (info.sharedCpus.length > 0) {
@@ -115,10 +120,10 @@ function takeLocks(dirs: string[]): number | undefined {
 }
 
 async function serve(
-  m: ServeModules, config: DaemonConfig, log: Logger, dp: Dataplane, info: DataplaneInfo,
+  m: ReplayModules, config: DaemonConfig, log: Logger, dp: Dataplane, info: DataplaneInfo,
   store: StateStore, state: DesiredState, firstStart: boolean,
 ): Promise<number> {
-  const { ApiServer, HugepageManager, MacPool, FlowManager, KernelInterfaces, Orchestrator, StateKeeper, Metrics } = m;
+  const { HugepageManager, MacPool, FlowManager, KernelInterfaces, Orchestrator, StateKeeper } = m;
   // replay, then forwarding
   const keeper = new StateKeeper(store, state);
   // The data plane's own hugepages (on the 2M pool) count as fastpath's.
@@ -147,6 +152,7 @@ async function serve(
   log.info({ step: 'replay', ...replayed, flowTables: flowsReplayed.tables, flows: flowsReplayed.flows, failedFlowTables: flowsReplayed.failed }, 'state replayed; forwarding enabled');
 
   // API
+  const { ApiServer, Metrics } = await loadApiModules();
   const metrics = config.metrics.enabled ? new Metrics(dp) : undefined;
   const api = new ApiServer(dp, orch, hp, flows, { version: VERSION, startedAt: Date.now(), exceptionPath: `${exceptionPath.kind} (${exceptionPath.reason})` }, log,
     metrics ? (m, code, s) => metrics.observeCall(m, code, s) : undefined, config.grpc.streamBacklog);
