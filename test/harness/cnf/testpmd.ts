@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const CONTAINER_SH = join(dirname(fileURLToPath(import.meta.url)), 'container.sh');
 const PROMPT = 'testpmd> ';
+const OUTPUT_TAIL = 256 * 1024; // characters of output kept for diagnostics
 
 export interface VirtioPort {
   /**
@@ -90,8 +91,8 @@ export class TestpmdProcess {
     this.name = name;
     this.proc = proc;
     this.timeoutMs = timeoutMs;
-    proc.stdout.on('data', (d: Buffer) => { this.out += d.toString(); this.stdoutText += d.toString(); });
-    proc.stderr.on('data', (d: Buffer) => { this.out += d.toString(); });
+    proc.stdout.on('data', (d: Buffer) => { this.keep(d.toString()); this.stdoutText += d.toString(); });
+    proc.stderr.on('data', (d: Buffer) => { this.keep(d.toString()); });
     this.exited = new Promise((done) => proc.once('exit', (code) => done(code)));
   }
 
@@ -108,8 +109,17 @@ export class TestpmdProcess {
     return t;
   }
 
+  /** The tail of everything it printed, for diagnostics: bounded, because
+   * a bench polls stats 100 times a second for minutes, and a string that
+   * only grows makes every search of it slower (the harness's own CPU then
+   * competes with what it measures). */
   get output(): string {
     return this.out;
+  }
+
+  private keep(text: string): void {
+    this.out += text;
+    if (this.out.length > 2 * OUTPUT_TAIL) this.out = this.out.slice(-OUTPUT_TAIL);
   }
 
   /** Pid of the process we spawned (a wrapper's pid when there is one). */
@@ -123,7 +133,9 @@ export class TestpmdProcess {
       const from = this.stdoutText.length;
       this.proc.stdin.write(`${line}\n`);
       const at = await this.waitFor(PROMPT, from);
-      return this.stdoutText.slice(from, at);
+      const text = this.stdoutText.slice(from, at);
+      this.stdoutText = this.stdoutText.slice(at + PROMPT.length); // answered: searched no more
+      return text;
     };
     const p = this.busy.then(run, run);
     this.busy = p.catch(() => undefined);
