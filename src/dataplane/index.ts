@@ -3,7 +3,7 @@
 // addon (through ./native.ts). All methods are safe to call from the event
 // loop: the native side runs the work on fp-ctl and settles a Promise.
 import { EventEmitter } from 'node:events';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdirSync, rmSync } from 'node:fs';
 
 import { defaultDataplaneConfig, type DataplaneConfig } from './config.js';
 import { planEal, readHugepages, type EalPlan } from './eal-args.js';
@@ -139,8 +139,10 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     if (holder > 0) {
       throw new DataplaneError('EBUSY', `EAL file prefix ${this.config.filePrefix} is in use by process ${holder}`);
     }
-    await mkdir(this.config.socketRoot, { recursive: true, mode: 0o755 });
-    await this.removeRuntimeDir();
+    // Synchronous up to the native start: an await here would let the
+    // caller's module loading (daemon/main.ts) run first and hold EAL back.
+    mkdirSync(this.config.socketRoot, { recursive: true, mode: 0o755 });
+    this.removeRuntimeDir();
     this.state = 'stopped'; // a failed start cannot be retried in-process
     try {
       await this.addon.start(
@@ -153,7 +155,7 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
         (ev) => this.onNativeEvent(ev),
       );
     } catch (e) {
-      await this.removeRuntimeDir();
+      this.removeRuntimeDir();
       throw fromNative(e);
     }
     this.state = 'running';
@@ -179,7 +181,7 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     await this.call((a) => a.stop());
     this.state = 'stopped';
     this.networks.clear();
-    await this.removeRuntimeDir();
+    this.removeRuntimeDir();
   }
 
   async setForwarding(enabled: boolean): Promise<void> {
@@ -355,8 +357,8 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     }
   }
 
-  private async removeRuntimeDir(): Promise<void> {
-    await rm(`/var/run/dpdk/${this.config.filePrefix}`, { recursive: true, force: true });
+  private removeRuntimeDir(): void {
+    rmSync(`/var/run/dpdk/${this.config.filePrefix}`, { recursive: true, force: true });
   }
 }
 
