@@ -6,10 +6,10 @@ import { mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 
-import { emptyState, type DesiredState } from '../core/state.js';
-import { CorruptStateError, StateStore } from '../core/store.js';
+import type { DesiredState } from '../core/state.js';
+import type { StateStore } from '../core/store.js';
 import { Dataplane, type DataplaneInfo } from '../dataplane/index.js';
 import { loadAddon } from '../dataplane/native.js';
 import { ConfigError, loadConfig, type DaemonConfig } from './config.js';
@@ -49,8 +49,6 @@ async function main(): Promise<number> {
     return 2;
   }
   const { config, sources } = loaded;
-  const log = pino({ name: 'fastpathd', level: config.logLevel });
-  log.info({ step: 'config', version: VERSION, sources, grpc: config.grpc, stateDir: config.stateDir }, 'configuration loaded');
 
   // One fastpathd per run directory and state directory, before anything
   // else is touched: the API socket, state, EAL, port directories, mounts.
@@ -60,6 +58,26 @@ async function main(): Promise<number> {
     return 2;
   }
 
+  // EAL first: it starts on fp-ctl's thread, and everything else (the
+  // logger, the state, the replay modules) loads here meanwhile. A restart
+  // is a forwarding gap for every tenant, and EAL is its longest step.
+  const dp = new Dataplane(config.dataplane);
+  const starting = dp.start();
+  starting.catch(() => undefined); // awaited below; a failure is reported there
+  const [{ default: pino }, { StateStore, CorruptStateError }, { emptyState }] = await Promise.all([
+    import('pino'), import('../core/store.js'), import('../core/state.js'),
+  ]);
+  const log = pino({ name: 'fastpathd', level: config.logLevel });
+  // bootMs: from the process's start to EAL started and the logger loaded.
+  log.info({ step: 'config', bootMs: Math.round(performance.now()), version: VERSION, sources, grpc: config.grpc, stateDir: config.stateDir }, 'configuration loaded');
+  const loading = loadReplayModules();
+  loading.catch(() => undefined);
+  /** A start-up that ends before the data plane is needed still stops it. */
+  const giveUp = async (code: number): Promise<number> => {
+    await starting.then(() => dp.stop({ keepPortDirs: true })).catch(() => undefined);
+    return code;
+  };
+
   // state
   const store = new StateStore(config.stateDir);
   const firstStart = await store.isFresh();
@@ -67,10 +85,13 @@ async function main(): Promise<number> {
   try {
     state = await store.load();
   } catch (e) {
-    if (!(e instanceof CorruptStateError)) throw e;
+    if (!(e instanceof CorruptStateError)) {
+      await giveUp(1);
+      throw e;
+    }
     if (!config.resetState) {
       log.fatal({ step: 'state', path: e.path, keptAs: e.movedTo }, e.message);
-      return 3;
+      return giveUp(3);
     }
     log.warn({ step: 'state', path: e.path, keptAs: e.movedTo }, 'corrupt state file set aside; starting empty as --reset-state asks');
     state = emptyState();
@@ -83,11 +104,7 @@ async function main(): Promise<number> {
   }
   log.info({ step: 'state', path: store.path, networks: state.networks.length, ports: state.ports.length }, 'state loaded');
 
-  // data plane: EAL starts on fp-ctl's thread while the rest loads here
-  const dp = new Dataplane(config.dataplane);
-  const starting = dp.start();
-  const loading = loadReplayModules();
-  loading.catch(() => undefined); // awaited below; a failure is reported there
+  // data plane
   const info = await starting;
   if (info.sharedCpus.length > 0) {
     log.warn({ step: 'dataplane', sharedCpus: info.sharedCpus }, 'more than one lcore runs on these CPUs: the workers share them and cannot be fast (fine for tests, not for traffic)');
@@ -174,11 +191,19 @@ async function serve(
       stopping = true;
       log.info({ signal }, 'shutting down');
       void (async () => {
+        // No call in flight and none to come: the state file is final.
         await api.close();
         await metrics?.close();
-        await dp.stop({ keepPortDirs: !config.removePortDirsOnStop });
-        log.info({ keptPortDirs: !config.removePortDirsOnStop }, 'stopped; state kept');
-        resolve(0);
+        if (config.removePortDirsOnStop) {
+          await dp.stop({ keepPortDirs: false });
+          log.info({ keptPortDirs: false }, 'stopped; state kept');
+          resolve(0);
+          return;
+        }
+        // A stop that keeps the port directories is a restart to come:
+        // tenants keep forwarding until the process ends, and it ends now.
+        log.info({ keptPortDirs: true }, 'stopped; state kept');
+        dp.exitProcess(0);
       })().catch((e: unknown) => {
         log.error({ err: (e as Error).message }, 'error during shutdown');
         resolve(1);
