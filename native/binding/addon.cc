@@ -11,6 +11,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 #include "async_call.h"
@@ -458,6 +459,18 @@ static Napi::Value LockHolder(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), fp_os_lock_holder(Arg(info, 0).c_str()));
 }
 
+// exitNow(code): end the process at once (_exit), skipping every teardown.
+// fastpathd's graceful stop, once its API is closed and its state final: the
+// kernel closes what the data plane held (vhost-user and memif connections,
+// taps), exactly as after a crash, which replay handles; tenants lose their
+// link when the process ends, not during the ~50-90 ms an orderly EAL
+// teardown and Node's exit take here. Nothing to flush: logs are written
+// synchronously.
+static Napi::Value ExitNow(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "exitNow(code)");
+  _exit(info[0].As<Napi::Number>().Int32Value());
+}
+
 // setAccess(dir, name, type: 'socket'|'dir', mode, uid, gid): Promise<void>;
 // uid/gid -1 leave them as they are. Never follows a link.
 static Napi::Value SetAccess(const Napi::CallbackInfo& info) {
@@ -505,6 +518,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("peerErrorNames", Napi::Function::New(env, PeerErrorNames));
   exports.Set("lockFile", Napi::Function::New(env, LockFile));
   exports.Set("lockHolder", Napi::Function::New(env, LockHolder));
+  exports.Set("exitNow", Napi::Function::New(env, ExitNow));
   exports.Set("setAccess", Napi::Function::New(env, SetAccess));
   exports.Set("removeTree", Napi::Function::New(env, RemoveTree));
   exports.Set("portCounterNames", Napi::Function::New(env, PortCounterNames));

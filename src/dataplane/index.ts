@@ -184,6 +184,18 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     this.removeRuntimeDir();
   }
 
+  /**
+   * Ends the process now, without stopping the data plane: for a daemon
+   * whose API is closed and whose state is final. The kernel closes the
+   * connections and taps as after a crash (which replay handles), so each
+   * tenant's link drops once, when the process ends, instead of port by port
+   * through an orderly teardown. Only EAL's runtime directory is removed.
+   */
+  exitProcess(code: number): never {
+    if (this.state === 'running') this.removeRuntimeDir();
+    return loadAddon().exitNow(code);
+  }
+
   async setForwarding(enabled: boolean): Promise<void> {
     await this.call((a) => a.setForwarding(enabled));
   }

@@ -158,6 +158,8 @@ export interface NativeAddon {
   lockFile(path: string): { locked: true } | { locked: false; holder: number };
   /** The pid holding an fcntl lock on path (EAL's config file); 0: none. */
   lockHolder(path: string): number;
+  /** _exit(code): the process ends now, with no teardown (Dataplane.exitProcess). */
+  exitNow(code: number): never;
   /** chmod/chown dir/name, never following a symbolic link; uid/gid -1: unchanged. */
   setAccess(dir: string, name: string, type: 'socket' | 'dir', mode: number, uid: number, gid: number): Promise<void>;
   /** Remove dir/name and below, never following a link; fails past maxEntries. */
@@ -169,7 +171,7 @@ export interface NativeAddon {
 export const NATIVE_FUNCTIONS: ReadonlyArray<keyof NativeAddon> = [
   'start', 'stop', 'info', 'setForwarding', 'createNetwork', 'deleteNetwork',
   'addPort', 'removePort', 'setRxqAffinity', 'stats', 'setFlowTable', 'flowStats', 'setPunt', 'puntStats', 'puntClassNames',
-  'peerErrorNames', 'portCounterNames', 'workerCounterNames', 'lockFile', 'lockHolder', 'setAccess', 'removeTree',
+  'peerErrorNames', 'portCounterNames', 'workerCounterNames', 'lockFile', 'lockHolder', 'exitNow', 'setAccess', 'removeTree',
 ];
 
 const here = dirname(fileURLToPath(import.meta.url));
