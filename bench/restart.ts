@@ -125,13 +125,19 @@ async function main(): Promise<void> {
       const t0 = Date.now();
       if (args.graceful) await d.stop();
       else await d.kill9();
+      const exited = Date.now() - t0; // the old process is gone
+      // A graceful stop's own steps, from the old process's log.
+      const stopSteps = Object.fromEntries(d.logs.split('\n').filter((l) => /"msg":"(shutting down|stopped; state kept)"/.test(l)).map((l) => {
+        const j = JSON.parse(l) as { msg: string; time: number };
+        return [j.msg === 'shutting down' ? 'stopping' : 'stopped', j.time - t0];
+      }));
       await d.restart();
       const apiMs = Date.now() - t0;
       // When each start-up step finished, from the daemon's log (ms after the kill).
-      const steps = Object.fromEntries(d.logs.split('\n').filter((l) => l.includes('"step"')).map((l) => {
+      const steps = { ...stopSteps, exited, ...Object.fromEntries(d.logs.split('\n').filter((l) => l.includes('"step"')).map((l) => {
         const j = JSON.parse(l) as { step: string; time: number };
         return [j.step, j.time - t0];
-      }));
+      })) };
       // Traffic again: the counter moves after the new daemon came up.
       const back = await until(async () => sampler.movedAfter(t0 + apiMs - 200), (x) => x !== undefined, `restart ${n}: traffic again`, 30_000);
       await until(linksUp, Boolean, `restart ${n}: both links up`, 10_000);

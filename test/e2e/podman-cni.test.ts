@@ -7,7 +7,8 @@
 // container (<hostAttachDir>/<container name>/<ifname>), which the
 // container mounts at /run/fastpath; the MAC comes from podman's
 // --mac-address (the "mac" capability). The two DPDK applications then
-// exchange frames through fastpathd, and stopping them runs DEL.
+// exchange frames through fastpathd, keep doing so across fastpathd
+// restarts (the plugin's ports are client mode), and stopping them runs DEL.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -104,6 +105,28 @@ describe('podman with its CNI backend calls fastpath-cni', () => {
     expect((await a.exec('ls', '-A', '/run/fastpath')).trim()).toBe('eth0');
     expect((await a.exec('ls', '-A', '/run/fastpath/eth0')).trim()).toBe('sock');
     await exchange128BothWays(a, b, MAC.a, MAC.b);
+  });
+
+  it('its pods survive fastpathd restarts (kill -9, then SIGTERM and start): the plugin made client-mode ports, their links come back and frames flow again, no container restarted', async () => {
+    const [a, b] = cnfs as [PodmanCnf, PodmanCnf];
+    const ports = (await d.client.unary(d.client.ports, d.client.ports.ListPorts, { network: 'pod' })).ports;
+    expect(ports.map((p) => p.spec!.mode)).toEqual(['PORT_MODE_CLIENT', 'PORT_MODE_CLIENT']);
+    const startedAt = (): string[] => [a, b].map((c) =>
+      spawnSync('podman', ['inspect', '-f', '{{.State.StartedAt}}', c.name], { env: { ...process.env, ...env }, encoding: 'utf8' }).stdout.trim());
+    const before = startedAt();
+    for (const how of ['kill -9', 'SIGTERM'] as const) {
+      if (how === 'kill -9') await d.kill9();
+      else await d.stop();
+      await d.restart();
+      await until(() => d.client.unary(d.client.ports, d.client.ports.GetPortStats, { name: '' }),
+        (r) => r.stats.filter((s) => s.linkUp).length === 2, `both pods' links up again after ${how}`);
+      for (const c of [a, b]) {
+        await c.cmd('stop');
+        await c.cmd('clear port stats all');
+      }
+      await exchange128BothWays(a, b, MAC.a, MAC.b);
+    }
+    expect(startedAt()).toEqual(before);
   });
 
   it('stopping a container runs DEL: its port, record and bind mount are gone, the other stays', async () => {
