@@ -459,6 +459,15 @@ static Napi::Value LockHolder(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), fp_os_lock_holder(Arg(info, 0).c_str()));
 }
 
+// pinThreads(cpu): every thread of the process on that CPU (fp_os.h); throws.
+static Napi::Value PinThreads(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "pinThreads(cpu)");
+  char err[FP_ERR_LEN] = "";
+  int rc = fp_os_pin_threads(info[0].As<Napi::Number>().Int32Value(), err);
+  if (rc != 0) throw MakeError(info.Env(), rc, err);
+  return info.Env().Undefined();
+}
+
 // exitNow(code): end the process at once (_exit), skipping every teardown.
 // fastpathd's graceful stop, once its API is closed and its state final: the
 // kernel closes what the data plane held (vhost-user and memif connections,
@@ -519,6 +528,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("lockFile", Napi::Function::New(env, LockFile));
   exports.Set("lockHolder", Napi::Function::New(env, LockHolder));
   exports.Set("exitNow", Napi::Function::New(env, ExitNow));
+  exports.Set("pinThreads", Napi::Function::New(env, PinThreads));
   exports.Set("setAccess", Napi::Function::New(env, SetAccess));
   exports.Set("removeTree", Napi::Function::New(env, RemoveTree));
   exports.Set("portCounterNames", Napi::Function::New(env, PortCounterNames));

@@ -58,10 +58,20 @@ async function main(): Promise<number> {
     return 2;
   }
 
+  const dp = new Dataplane(config.dataplane);
+  // Node's threads (and libuv's, V8's, and those they start later) stay on
+  // the main CPU: on a worker's CPU they would take cycles from its poll
+  // loop (and get few themselves: a restart there took twice as long).
+  try {
+    loadAddon().pinThreads(dp.config.mainCpu);
+  } catch (e) {
+    process.stderr.write(`fastpathd: ${(e as Error).message}\n`);
+    return 2;
+  }
+
   // EAL first: it starts on fp-ctl's thread, and everything else (the
   // logger, the state, the replay modules) loads here meanwhile. A restart
   // is a forwarding gap for every tenant, and EAL is its longest step.
-  const dp = new Dataplane(config.dataplane);
   const starting = dp.start();
   starting.catch(() => undefined); // awaited below; a failure is reported there
   const [{ default: pino }, { StateStore, CorruptStateError }, { emptyState }] = await Promise.all([

@@ -158,6 +158,8 @@ export interface NativeAddon {
   lockFile(path: string): { locked: true } | { locked: false; holder: number };
   /** The pid holding an fcntl lock on path (EAL's config file); 0: none. */
   lockHolder(path: string): number;
+  /** Every thread of the process on that CPU (fp_os_pin_threads). */
+  pinThreads(cpu: number): void;
   /** _exit(code): the process ends now, with no teardown (Dataplane.exitProcess). */
   exitNow(code: number): never;
   /** chmod/chown dir/name, never following a symbolic link; uid/gid -1: unchanged. */
@@ -171,7 +173,7 @@ export interface NativeAddon {
 export const NATIVE_FUNCTIONS: ReadonlyArray<keyof NativeAddon> = [
   'start', 'stop', 'info', 'setForwarding', 'createNetwork', 'deleteNetwork',
   'addPort', 'removePort', 'setRxqAffinity', 'stats', 'setFlowTable', 'flowStats', 'setPunt', 'puntStats', 'puntClassNames',
-  'peerErrorNames', 'portCounterNames', 'workerCounterNames', 'lockFile', 'lockHolder', 'exitNow', 'setAccess', 'removeTree',
+  'peerErrorNames', 'portCounterNames', 'workerCounterNames', 'lockFile', 'lockHolder', 'pinThreads', 'exitNow', 'setAccess', 'removeTree',
 ];
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -32,6 +32,12 @@ int fp_os_lock_holder(const char *path);
 int fp_os_set_access(const char *dir, const char *name, unsigned want, int mode, long uid, long gid,
 		     char *err);
 
+/* Confine every thread of this process to one CPU; threads it creates later
+ * inherit that. For fastpathd's control threads (Node's, libuv's pool, V8's
+ * platform threads): on a worker's CPU they would take cycles from its poll
+ * loop, and get few themselves. EAL then pins the threads it creates. */
+int fp_os_pin_threads(int cpu, char *err);
+
 /* Remove dir/name and everything below it, never following a link and
  * never crossing into another file system; -E2BIG after max_entries. A
  * missing name is success. */
