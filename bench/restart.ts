@@ -63,11 +63,15 @@ class Sampler {
    * frames already in the receiver's ring keep it moving for a while after
    * the kill, so the gap is the longest stall, not the first one. */
   longestStall(from: number, to: number): number {
-    let lastChange = from;
+    // From the first sample in the window, not from its start: the sampler
+    // may have begun inside it (the first restart), and a stretch with no
+    // samples is not a stall.
+    let lastChange: number | undefined;
     let longest = 0;
     for (let i = 1; i < this.samples.length; i++) {
       const [ts, v] = this.samples[i]!;
       if (ts < from || ts > to) continue;
+      lastChange ??= ts;
       if (v !== this.samples[i - 1]![1]) {
         longest = Math.max(longest, ts - lastChange);
         lastChange = ts;
