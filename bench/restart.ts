@@ -48,6 +48,9 @@ class Sampler {
         await sleep(SAMPLE_MS);
       }
     })();
+    // A failed read ends sampling; stop() reports it. Unhandled until then,
+    // it would end this process before the daemon and containers are removed.
+    this.loop.catch(() => { this.running = false; });
   }
 
   /** First time at or after t the counter moved. */

@@ -11,6 +11,10 @@ import { fileURLToPath } from 'node:url';
 const CONTAINER_SH = join(dirname(fileURLToPath(import.meta.url)), 'container.sh');
 const PROMPT = 'testpmd> ';
 const OUTPUT_TAIL = 256 * 1024; // characters of output kept for diagnostics
+/** testpmd's eth_event_callback: printf("\nPort %u: %s event\n", ...). */
+const PORT_EVENT = /\nPort \d+: [^\n]* event\n/g;
+/** The end of a chunk that may be the start of one. */
+const PARTIAL_EVENT = /\n(?:P(?:o(?:r(?:t(?: \d*(?::[^\n]*)?)?)?)?)?)?$/;
 
 export interface VirtioPort {
   /**
@@ -83,6 +87,8 @@ export class TestpmdProcess {
   /** stdout alone: prompts are found here, since a stderr line can land in
    * the middle of one (testpmd writes "testpmd> " in pieces). */
   private stdoutText = '';
+  /** stdout not yet in stdoutText: what may be the start of a port event. */
+  private held = '';
   private readonly exited: Promise<number | null>;
   private busy: Promise<unknown> = Promise.resolve();
   protected readonly timeoutMs: number;
@@ -91,7 +97,7 @@ export class TestpmdProcess {
     this.name = name;
     this.proc = proc;
     this.timeoutMs = timeoutMs;
-    proc.stdout.on('data', (d: Buffer) => { this.keep(d.toString()); this.stdoutText += d.toString(); });
+    proc.stdout.on('data', (d: Buffer) => { this.keep(d.toString()); this.takeStdout(d.toString()); });
     proc.stderr.on('data', (d: Buffer) => { this.keep(d.toString()); });
     this.exited = new Promise((done) => proc.once('exit', (code) => done(code)));
   }
@@ -115,6 +121,21 @@ export class TestpmdProcess {
    * competes with what it measures). */
   get output(): string {
     return this.out;
+  }
+
+  /**
+   * testpmd prints port events ("\nPort 0: link state change event\n")
+   * from its interrupt thread, at any moment: also in the middle of its
+   * prompt ("t" + event + "estpmd> "), which then never appears whole and a
+   * command seems to hang. Events are dropped whole, and a tail that may be
+   * the start of one waits for the next chunk.
+   */
+  private takeStdout(chunk: string): void {
+    const text = (this.held + chunk).replace(PORT_EVENT, '');
+    const partial = PARTIAL_EVENT.exec(text);
+    const cut = partial ? partial.index : text.length;
+    this.stdoutText += text.slice(0, cut);
+    this.held = text.slice(cut);
   }
 
   private keep(text: string): void {
