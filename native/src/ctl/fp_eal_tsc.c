@@ -10,10 +10,10 @@
  *
  * The addon links EAL statically with -Wl,--wrap=get_tsc_freq
  * (native/CMakeLists.txt), so that fallback comes here instead. This is the
- * same measurement over 10 ms. Each end of the window is read as a tight
+ * same measurement over 5 ms. Each end of the window is read as a tight
  * (TSC, clock) pair: the best of several tries, with the clock read between
  * two TSC reads a few dozen cycles apart. That leaves an error per end of
- * tens of nanoseconds, about 1e-5 of the window, far inside the 10 MHz that
+ * tens of nanoseconds, about 1e-5 of the window (25 kHz at 2.5 GHz), far inside the 10 MHz that
  * EAL rounds to. If the clock cannot be read, EAL's own measurement runs.
  *
  * @pre fp-ctl, inside rte_eal_init (EAL's set_tsc_freq is the only caller).
@@ -24,7 +24,7 @@
 #include <rte_common.h>
 #include <rte_cycles.h>
 
-#define FP_TSC_WINDOW_NS (10 * 1000 * 1000)
+#define FP_TSC_WINDOW_NS (5 * 1000 * 1000)
 #define FP_TSC_PAIR_TRIES 64
 #define FP_NS_PER_S 1000000000ull
 #define FP_TSC_ROUND_HZ 10000000ull /* as EAL's own measurement rounds */
