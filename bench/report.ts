@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { table } from './lib/summary.js';
+import { spread as spreadOf, table } from './lib/summary.js';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 export const RESULTS_MD = join(BENCH, 'RESULTS.md');
@@ -104,7 +104,16 @@ function restart(d: Json, graceful: boolean): string {
       ['API ready after the kill, ms', fx(s.apiMs.median, 0), fx(s.apiMs.worst, 0)],
       ['forwarding gap, ms', fx(s.gapMs.median, 0), fx(s.gapMs.worst, 0)],
       ['frames lost', fx(s.lost.median, 0), fx(s.lost.worst, 0)],
-    ]))].join('\n');
+    ])),
+    '', `Where the time goes (median ms after the ${graceful ? 'SIGTERM' : 'kill'}: the old process ${graceful ? 'stopping, stopped and ' : ''}gone, then each step of the new one's log): ${steps(d.restarts as Json[])}.`,
+  ].join('\n');
+}
+
+/** Median time of each start-up step over the restarts that logged it, in log order. */
+function steps(rows: Json[]): string {
+  const names: string[] = [];
+  for (const r of rows) for (const k of Object.keys(r.steps ?? {})) if (!names.includes(k)) names.push(k);
+  return names.map((k) => `${k} ${fx(spreadOf(rows.filter((r) => r.steps?.[k] !== undefined).map((r) => r.steps[k] as number)).median, 0)}`).join(', ');
 }
 
 export function report(): string {
