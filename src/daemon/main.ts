@@ -77,7 +77,9 @@ async function main(): Promise<number> {
   const [{ default: pino }, { StateStore, CorruptStateError }, { emptyState }] = await Promise.all([
     import('pino'), import('../core/store.js'), import('../core/state.js'),
   ]);
-  const log = pino({ name: 'fastpathd', level: config.logLevel });
+  // Written synchronously: no line is lost when the process ends abruptly
+  // (a crash, or the _exit that ends a graceful stop); there are few.
+  const log = pino({ name: 'fastpathd', level: config.logLevel }, pino.destination({ dest: 1, sync: true }));
   // bootMs: from the process's start to EAL started and the logger loaded.
   log.info({ step: 'config', bootMs: Math.round(performance.now()), version: VERSION, sources, grpc: config.grpc, stateDir: config.stateDir }, 'configuration loaded');
   const loading = loadReplayModules();

@@ -137,7 +137,9 @@ export class Daemon {
   async stop(): Promise<number | null> {
     const p = this.proc;
     if (!p || p.exitCode !== null || p.signalCode !== null) return p?.exitCode ?? null;
-    const done = new Promise<number | null>((r) => p.once('exit', (c) => r(c)));
+    // 'close', not 'exit': the last log lines may still be in the pipe
+    // when the process is gone.
+    const done = new Promise<number | null>((r) => p.once('close', (c) => r(c)));
     p.kill('SIGTERM');
     const t = setTimeout(() => p.kill('SIGKILL'), 20_000);
     const code = await done;
