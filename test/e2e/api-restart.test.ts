@@ -2,8 +2,10 @@
 // Crash and restart: fastpathd is killed with SIGKILL under traffic between
 // two client-mode ports (the containers serve their sockets); started again
 // on the same state, it brings back the same ports (paths, MACs) and the
-// traffic resumes. Five times in a row.
-import { existsSync } from 'node:fs';
+// traffic resumes. Five times in a row. A tenant that points its socket at
+// its neighbour's while the daemon is down is refused at the reconnect.
+import { existsSync, lstatSync, rmSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -70,6 +72,29 @@ describe('fastpathd restart from state', () => {
     }
     expect(d.logs).toMatch(/"step":"replay","networks":2,"ports":2,"failed":\[\]/);
     await a.cmd('stop');
+  });
+
+  it('a tenant that swaps its socket for a link to its neighbour\'s while fastpathd is down: the reconnect refuses it (counted); the neighbour keeps its own connection', async () => {
+    const before = await ports();
+    const b = cnfs[0]!; // started first: rs-b, rxonly
+    await d.kill9();
+    // Tenant a's part: its own socket name now points at b's socket.
+    const aSock = join(before.a!.attach!.hostDir, 'sock');
+    rmSync(aSock);
+    symlinkSync(join(before.b!.attach!.hostDir, 'sock'), aSock);
+    await d.restart();
+    const st = async (name: string) => (await d.client.unary(d.client.ports, d.client.ports.GetPortStats, { name })).stats[0]!;
+    await until(() => st('a'), (s) => Number(s.peerErrors.bad_socket) >= 1, 'the link refused and counted as bad_socket');
+    await until(() => st('b'), (s) => s.linkUp, 'b reconnected to its own container');
+    // b's container talks to port b, and nothing reached port a.
+    await b.cmd('stop');
+    await b.cmd('set fwd txonly');
+    await b.cmd('start');
+    await until(() => st('b'), (s) => BigInt(s.rxPackets) > 1000n, 'frames from b\'s container on port b');
+    await b.cmd('stop');
+    const sa = await st('a');
+    expect([sa.linkUp, sa.rxPackets, sa.txPackets]).toEqual([false, '0', '0']);
+    expect(lstatSync(aSock).isSymbolicLink()).toBe(true); // refused, not "repaired"
   });
 
   it('stops cleanly on SIGTERM, keeping the state and the port directories containers mount', async () => {
