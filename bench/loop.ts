@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { readHugepages } from '../src/dataplane/eal-args.js';
 import { ALL_SWITCHES, parseArgs, USAGE, type LoopOptions, type SwitchName } from './lib/args.js';
 import { Cleanup } from './lib/cleanup.js';
+import { describeNoise, NOISE_WARN_PERCENT } from './lib/cpu-noise.js';
 import { FastpathSwitch, SWITCH_MAIN_CPU, SWITCH_MEMORY_MB, SWITCH_WORKER_CPU } from './lib/fastpath.js';
 import { GUEST_CPU } from './lib/guest.js';
 import { loopChartSvg } from './lib/loop-chart.js';
@@ -138,6 +139,8 @@ async function main(): Promise<void> {
     let tscHz = 0;
     let n = 0;
     const summaries: CellSummary[] = [];
+    /** Trials during which something else took part of the forwarding CPU. */
+    const disturbed: string[] = [];
     for (const cell of cells) {
       const results = Object.fromEntries(ALL_SWITCHES.map((s) => [s, [] as Trial[]])) as Record<SwitchName, Trial[]>;
       for (let r = 1; r <= opts.trials; r++) {
@@ -152,7 +155,7 @@ async function main(): Promise<void> {
           const sw = await startSwitch(name, cleanup, root, tag);
           let t: TrialResult;
           try {
-            t = await runTrial(sw, opts, cleanup, `bench-${process.pid}-${name}-${tag}`, cell);
+            t = await runTrial(sw, opts, cleanup, `bench-${process.pid}-${name}-${tag}`, cell, SWITCH_WORKER_CPU);
             if (sw instanceof FastpathSwitch) dpdkVersion = sw.dpdkVersion;
           } finally {
             await sw.stop();
@@ -163,10 +166,13 @@ async function main(): Promise<void> {
           }
           results[name].push({ ...t, round: r, probeNs });
           const secs = t.perSecond.map((x) => x.cyclesPerPacket.toFixed(0)).join(' ');
+          const noise = t.noise ? describeNoise(t.noise) : undefined;
+          if (noise?.disturbed) disturbed.push(`trial ${n} (${name}, ${cellName(cell)}): ${noise.text}`);
           console.log(
             `trial ${n} of ${total}: ${name}, ${cellName(cell)}: ${t.cyclesPerPacket.toFixed(1)} cycles/packet, ` +
             `${t.mpps.toFixed(3)} Mpps loop (switch rx ${t.switchMpps.toFixed(3)} Mpps, busy ${t.busyPercent.toFixed(0)}%` +
             `${t.drops > 0 ? `, ${t.drops} DROPPED` : ''}); cross-CPU ${probeNs.toFixed(0)} ns before; per second: ${secs}` +
+            `${noise ? `; ${noise.text}` : ''}` +
             ` [${machineNow}]`,
           );
         }
@@ -178,6 +184,9 @@ async function main(): Promise<void> {
     const machine = describeMachine(tscHz, dpdkVersion || dpdk);
     const mline = machineLine(machine, date);
     console.log(reportText(summaries, mline, opts.trials, opts.seconds));
+    console.log(disturbed.length === 0
+      ? `forwarding CPU ${SWITCH_WORKER_CPU}: no trial was disturbed (other tasks and steal time under ${NOISE_WARN_PERCENT}% of every window)`
+      : `WARNING: ${disturbed.length} of ${n} trials had another task or the hypervisor on the forwarding CPU ${SWITCH_WORKER_CPU} (over ${NOISE_WARN_PERCENT}% of the window); their figures are not the switch's alone:\n  ${disturbed.join('\n  ')}`);
 
     const json = {
       rows: summaries.flatMap((c) => c.rows.map(rowJson)),

@@ -179,6 +179,9 @@ export function rowJson(r: RowSummary): Record<string, unknown> {
       drops: t.drops,
       seconds: round(t.seconds, 3),
       cross_cpu_ns_before: Math.round(t.probeNs),
+      ...(t.noise ? {
+        forwarding_cpu: { cpu: t.noise.cpu, others_percent: round(t.noise.othersPercent, 2), steal_percent: round(t.noise.stealPercent, 2), others: t.noise.others },
+      } : {}),
       per_second: t.perSecond.map((x) => ({ cycles_per_packet: round(x.cyclesPerPacket, 1), mpps: round(x.mpps, 3) })),
     })),
   };

@@ -5,6 +5,7 @@
 // so start-up, MAC learning and the warm-up never reach them.
 import type { LoopOptions } from './args.js';
 import type { Cleanup } from './cleanup.js';
+import { watchCpu, type CpuNoise } from './cpu-noise.js';
 import { guestLeftovers, guestRxPackets, startGuest, type GuestTraffic } from './guest.js';
 import type { SwitchSample, SwitchUnderTest } from './switch.js';
 import { sleep, until } from '../../test/harness/wait.js';
@@ -30,6 +31,8 @@ export interface TrialResult {
   tscHz: number;
   /** The same figures for each second of the window. */
   perSecond: SecondSample[];
+  /** Who else ran on the forwarding CPU during the window (when watched). */
+  noise?: CpuNoise;
 }
 
 const LINK_TIMEOUT_MS = 30_000;
@@ -57,7 +60,9 @@ async function sampleBoth(sw: SwitchUnderTest, rx: () => Promise<number>): Promi
   return { s, rx: r, at: (t0 + t1) / 2 };
 }
 
-export async function runTrial(sw: SwitchUnderTest, opts: LoopOptions, cleanup: Cleanup, guestName: string, traffic: GuestTraffic): Promise<TrialResult> {
+export async function runTrial(
+  sw: SwitchUnderTest, opts: LoopOptions, cleanup: Cleanup, guestName: string, traffic: GuestTraffic, forwardingCpu?: number,
+): Promise<TrialResult> {
   const guest = await startGuest(guestName, sw.sockets, traffic);
   const stopGuest = cleanup.defer(`stop guest ${guestName}`, async () => {
     await guest.stop();
@@ -76,6 +81,7 @@ export async function runTrial(sw: SwitchUnderTest, opts: LoopOptions, cleanup: 
     // move between host cores, see xcpu.ts). A sample costs the guest and
     // the switch a few microseconds of their main lcores, the same for both
     // switches.
+    const endWatch = forwardingCpu === undefined ? undefined : watchCpu(forwardingCpu);
     const edges = [await sampleBoth(sw, rx)];
     const t0 = edges[0]!.at;
     for (let i = 1; i <= opts.seconds; i++) {
@@ -87,6 +93,7 @@ export async function runTrial(sw: SwitchUnderTest, opts: LoopOptions, cleanup: 
       const d = delta(edges[i - 1]!, edges[i]!);
       if (d.packets > 0) perSecond.push({ cyclesPerPacket: d.busy / d.packets, mpps: d.rx / d.secs / 1e6 });
     }
+    const noise = endWatch?.();
     const a = edges[0]!;
     const b = edges[edges.length - 1]!;
     const w = delta(a, b);
@@ -101,6 +108,7 @@ export async function runTrial(sw: SwitchUnderTest, opts: LoopOptions, cleanup: 
       seconds: w.secs,
       tscHz,
       perSecond,
+      ...(noise ? { noise } : {}),
     };
   } finally {
     await stopGuest();
