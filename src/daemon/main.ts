@@ -65,7 +65,7 @@ async function main(): Promise<number> {
   try {
     loadAddon().pinThreads(dp.config.mainCpu);
   } catch (e) {
-    process.stderr.write(`fastpathd: ${(e as Error).message}\n`);
+    process.stderr.write(`fastpathd: --main-cpu ${dp.config.mainCpu}: ${(e as Error).message}\n`);
     return 2;
   }
 

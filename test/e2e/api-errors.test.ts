@@ -2,7 +2,7 @@
 // Every error the API promises, over the real socket: the status code, a
 // message that says what is wrong, and no change to the state.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import * as grpc from '@grpc/grpc-js';
@@ -115,6 +115,16 @@ describe('API errors', () => {
     expect(err?.code).toBe(S.RESOURCE_EXHAUSTED);
     expect(err?.details).toMatch(/port limit reached \(3\)/);
     expect(await snapshot()).toEqual(before);
+  });
+
+  it('a main CPU this machine does not have: exit 2 before EAL, naming it', async () => {
+    const p = Daemon.fresh('errors-cpu');
+    const r = await Daemon.run(p, ['--main-cpu', '999']);
+    expect(r.code).toBe(2);
+    expect(r.output).toMatch(/--main-cpu 999: CPU 999 is not available to this process/);
+    expect(existsSync(`/var/run/dpdk/${p.filePrefix}`)).toBe(false);
+    rmSync(p.base, { recursive: true, force: true });
+    rmSync(p.stateDir, { recursive: true, force: true });
   });
 
   it('caps flow rules per network and across networks (RESOURCE_EXHAUSTED), whatever the order', async () => {

@@ -96,6 +96,9 @@ fp_os_pin_threads(int cpu, char *err)
 			if (sched_setaffinity(tid, sizeof(set), &set) != 0 && errno != ESRCH) {
 				int en = errno;
 				closedir(d);
+				if (en == EINVAL)
+					return fp_err(err, -en, "CPU %d is not available to this process "
+							  "(absent, offline, or outside its cpuset)", cpu);
 				return fp_err(err, -en, "cannot confine thread %d to CPU %d: %s", (int)tid, cpu, strerror(en));
 			}
 			changed = 1;
