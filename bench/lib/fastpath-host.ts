@@ -10,7 +10,6 @@ import { performance } from 'node:perf_hooks';
 
 import { toNativeRule } from '../../src/core/flows/flow-native.js';
 import { Dataplane } from '../../src/dataplane/index.js';
-import { loadAddon } from '../../src/dataplane/native.js';
 import { loopFlowSpecs } from './flow-rules.js';
 import type { FromHost, HostConfig, ToHost } from './fastpath-ipc.js';
 
@@ -64,9 +63,7 @@ async function main(): Promise<void> {
     }
   });
   try {
-    // As fastpathd does (src/daemon/main.ts): this process's own threads
-    // stay off the forwarding CPU, where they would share it with the worker.
-    loadAddon().pinThreads(cfg.mainCpu);
+    dp.confineToMainCpu(); // as fastpathd does: off the forwarding CPU
     const info = await dp.start();
     await dp.createNetwork('loop');
     for (const name of PORTS) await dp.addPort({ name, network: 'loop', queues: cfg.queues });

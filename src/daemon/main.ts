@@ -59,11 +59,9 @@ async function main(): Promise<number> {
   }
 
   const dp = new Dataplane(config.dataplane);
-  // Node's threads (and libuv's, V8's, and those they start later) stay on
-  // the main CPU: on a worker's CPU they would take cycles from its poll
-  // loop (and get few themselves: a restart there took twice as long).
+  // (With its own threads on a worker's CPU, a restart took twice as long.)
   try {
-    loadAddon().pinThreads(dp.config.mainCpu);
+    dp.confineToMainCpu();
   } catch (e) {
     process.stderr.write(`fastpathd: --main-cpu ${dp.config.mainCpu}: ${(e as Error).message}\n`);
     return 2;

@@ -185,6 +185,17 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
   }
 
   /**
+   * Confines every thread of this process (and those it starts later) to
+   * the main CPU, before start(): for a process that hosts the data plane
+   * alone (fastpathd, the loop bench's host). Node's, libuv's and V8's
+   * threads on a worker's CPU would take cycles from its poll loop, and get
+   * few themselves. EAL then pins its own lcores.
+   */
+  confineToMainCpu(): void {
+    loadAddon().pinThreads(this.config.mainCpu);
+  }
+
+  /**
    * Ends the process now, without stopping the data plane: for a daemon
    * whose API is closed and whose state is final. The kernel closes the
    * connections and taps as after a crash (which replay handles), so each

@@ -5,7 +5,8 @@
  * symbolic link (to /etc/shadow, to another tenant's socket) or be swapped
  * for one at any moment. These never follow a link at the last component:
  * they open it O_PATH | O_NOFOLLOW and act on that descriptor, or work
- * through directory descriptors with the *at() calls.
+ * through directory descriptors with the *at() calls. Besides them, the
+ * process-wide thread placement fastpathd starts with (fp_os_pin_threads).
  * No DPDK; any thread (the binding runs them on libuv's pool).
  * Returns 0 or -errno, with a message in err (FP_ERR_LEN).
  */
