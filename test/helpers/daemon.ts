@@ -17,7 +17,9 @@ const NODE = process.execPath;
 const MAIN = join(ROOT, '.dist', 'fastpathd', 'main.js'); // the bundle, as shipped
 /** The environment a service manager gives fastpathd, not this shell's: a
  * runner's NODE_EXTRA_CA_CERTS makes Node parse a CA bundle at boot (~40 ms
- * of every start here) for a daemon that makes no TLS connection. */
+ * of every start here) for a daemon that makes no TLS connection; the
+ * caller's NODE_OPTIONS (flags, preloaded modules) are not the daemon's
+ * either. */
 const DAEMON_ENV = (() => {
   const env = { ...process.env };
   delete env.NODE_EXTRA_CA_CERTS;
@@ -109,7 +111,8 @@ export class Daemon {
       proc.stdout.on('data', (b: Buffer) => { output += b.toString(); });
       proc.stderr.on('data', (b: Buffer) => { output += b.toString(); });
       const t = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
-      proc.on('exit', (code) => { clearTimeout(t); d.client.close(); resolve({ code, output }); });
+      // 'close': the output is complete (see stop()).
+      proc.on('close', (code) => { clearTimeout(t); d.client.close(); resolve({ code, output }); });
     });
   }
 

@@ -97,7 +97,11 @@ export class TestpmdProcess {
     this.name = name;
     this.proc = proc;
     this.timeoutMs = timeoutMs;
-    proc.stdout.on('data', (d: Buffer) => { this.keep(d.toString()); this.takeStdout(d.toString()); });
+    proc.stdout.on('data', (d: Buffer) => {
+      const text = d.toString();
+      this.keep(text);
+      this.takeStdout(text);
+    });
     proc.stderr.on('data', (d: Buffer) => { this.keep(d.toString()); });
     this.exited = new Promise((done) => proc.once('exit', (code) => done(code)));
   }
