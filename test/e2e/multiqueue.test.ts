@@ -122,23 +122,17 @@ describe('multiqueue ports on two workers', () => {
 
   it('never uses a queue the guest disabled, and follows a queue count changed at run time', async () => {
     const b = g.b!;
-    await b.cmd('stop');
-    await b.cmd('port stop 0');
-    await b.cmd('port config all rxq 1');
-    await b.cmd('port config all txq 1');
-    await b.cmd('port start 0');
-    await b.cmd('start');
+    /** The guest changes its queue count at run time, as testpmd lets a user. */
+    const setQueues = async (n: number): Promise<void> => {
+      for (const c of ['stop', 'port stop 0', `port config all rxq ${n}`, `port config all txq ${n}`, 'port start 0', 'start']) await b.cmd(c);
+    };
+    await setQueues(1);
     const one = await until(() => portStats(dp, 'b'), (s) => s.queues[0]!.txEnabled && !s.queues[1]!.txEnabled, 'b: only queue 0 enabled');
     expect(one.linkUp).toBe(true);
     const r = await exchange(g.a!, 'a', b, 'b', 10, 1);
     expect(r.txQueues[1]).toBe(0); // disabled: never used
     expect(r.txQueues[0]).toBe(r.sent);
-    await b.cmd('stop');
-    await b.cmd('port stop 0');
-    await b.cmd('port config all rxq 2');
-    await b.cmd('port config all txq 2');
-    await b.cmd('port start 0');
-    await b.cmd('start');
+    await setQueues(2);
     await queuesUp('b', 2);
     const r2 = await exchange(g.a!, 'a', b, 'b', 10);
     expect(r2.txQueues.every((n) => n > 0)).toBe(true);
