@@ -3,6 +3,8 @@
  * offsets, IPv4/IPv6, L4 ports and TCP flags, fragments, truncation. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "dp/fp_flow_key.h"
 #include "fp_check.h"
@@ -208,9 +210,48 @@ test_not_ip(void)
 	CHECK(k.dl_type == fp_flow_be16(0x0806) && k.proto == 0 && k.nw_src[0] == 0);
 }
 
+/*
+ * fp_span_equal: every length from 8 to 200 (both the 8-byte and the 16-byte
+ * paths, every tail overlap), a difference at each byte is seen, nothing
+ * past n counts, and no byte past n is read: both spans end right at a
+ * PROT_NONE page, as a tenant's frame may end at the end of its buffer.
+ */
+static void
+test_span_equal(void)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	uint8_t *mem = mmap(NULL, (size_t)psz * 4, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	CHECK(mem != MAP_FAILED);
+	if (mem == MAP_FAILED)
+		return;
+	/* [page A][guard][page B][guard] */
+	CHECK(mprotect(mem + psz, (size_t)psz, PROT_NONE) == 0);
+	CHECK(mprotect(mem + 3 * psz, (size_t)psz, PROT_NONE) == 0);
+	for (uint32_t n = 8; n <= 200; n++) {
+		uint8_t *x = mem + psz - n, *y = mem + 3 * psz - n;
+
+		for (uint32_t i = 0; i < n; i++)
+			x[i] = y[i] = (uint8_t)(i * 7 + n);
+		CHECK(fp_span_equal(x, y, n));
+		for (uint32_t i = 0; i < n; i++) {
+			y[i] ^= 0x10;
+			CHECK(!fp_span_equal(x, y, n));
+			y[i] ^= 0x10;
+		}
+		/* A byte just before the spans is not theirs. */
+		x[-1] = 1;
+		y[-1] = 2;
+		CHECK(fp_span_equal(x, y, n));
+	}
+	munmap(mem, (size_t)psz * 4);
+}
+
 int
 main(void)
 {
+	test_span_equal();
 	test_ipv4();
 	test_ipv4_options();
 	test_ipv6_udp();

@@ -149,22 +149,13 @@ static inline int
 fp_flow_same_headers(const struct rte_mbuf *a, const struct rte_mbuf *b, struct fp_flow_parse pa,
 		     uint16_t va, uint16_t vb, uint8_t ta, uint8_t tb)
 {
-	uint32_t la = rte_pktmbuf_data_len(a), lb = rte_pktmbuf_data_len(b), span = pa.span;
-	const uint8_t *x = rte_pktmbuf_mtod(a, const uint8_t *), *y = rte_pktmbuf_mtod(b, const uint8_t *);
-	uint64_t d = 0, u, v;
+	uint32_t la = rte_pktmbuf_data_len(a), lb = rte_pktmbuf_data_len(b);
 
-	if (va != vb || ta != tb || (pa.cut ? lb != la : lb < span))
+	if (va != vb || ta != tb || (pa.cut ? lb != la : lb < pa.span))
 		return 0;
-	/* Whole words, then the last 8 bytes of the span (overlapping the
-	 * previous word): span >= 14, and both frames hold it. */
-	for (uint32_t i = 0; i + 8 <= span; i += 8) {
-		memcpy(&u, x + i, 8);
-		memcpy(&v, y + i, 8);
-		d |= u ^ v;
-	}
-	memcpy(&u, x + span - 8, 8);
-	memcpy(&v, y + span - 8, 8);
-	return (d | (u ^ v)) == 0;
+	/* span >= 14 (the Ethernet header), and both frames hold it. */
+	return fp_span_equal(rte_pktmbuf_mtod(a, const uint8_t *), rte_pktmbuf_mtod(b, const uint8_t *),
+			     pa.span);
 }
 
 /* Multiply-xor over the words: independent multiplies, no carried chain. */
@@ -190,17 +181,20 @@ fp_flow_burst(struct fp_worker_local *wl, const struct fp_snapshot *s, struct fp
 	      const struct fp_flow_table *ft, struct rte_mbuf **pkts, uint16_t n,
 	      uint16_t *vids, uint8_t *tagged)
 {
+	/* Keys are built only for frames that need one (nk of them); dups of
+	 * the frame before take its result without a key. */
 	struct fp_flow_key keys[FP_BURST];
+	const struct fp_flow_key *last = NULL; /* the newest key built */
 	const uint8_t *kp[FP_BURST];
 	uint32_t res[FP_BURST], mres[FP_BURST];
 	uint16_t idx[FP_BURST], miss[FP_BURST];
 	uint8_t dup[FP_BURST];
-	uint16_t k = 0, n_miss = 0, no_l4 = 0;
+	uint16_t k = 0, nk = 0, n_miss = 0, no_l4 = 0;
 	struct fp_flow_parse prev = { 0 }; /* what the key of frame idx[k - 1] read */
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		struct fp_flow_key *key = &keys[k];
+		struct fp_flow_key *key = &keys[nk];
 
 		if (m == NULL)
 			continue;
@@ -215,7 +209,6 @@ fp_flow_burst(struct fp_worker_local *wl, const struct fp_snapshot *s, struct fp
 		 * with fixed IP ids): same result, no key needed. */
 		if (k > 0 && fp_flow_same_headers(pkts[idx[k - 1]], m, prev, vids[idx[k - 1]], vids[i],
 						  tagged[idx[k - 1]], tagged[i])) {
-			keys[k] = keys[k - 1];
 			no_l4 += prev.no_l4;
 			dup[k++] = 1;
 			continue;
@@ -224,10 +217,13 @@ fp_flow_burst(struct fp_worker_local *wl, const struct fp_snapshot *s, struct fp
 					 rte_pktmbuf_data_len(m), vids[i], tagged[i], in->slot);
 		no_l4 += prev.no_l4;
 		fp_flow_key_mask(key, ft->key_mask);
-		if (k > 0 && fp_flow_key_eq(key, &keys[k - 1])) {
+		/* Frame k - 1's key is last: it was built or was a dup of it. */
+		if (k > 0 && fp_flow_key_eq(key, last)) {
 			dup[k++] = 1; /* same flow as the frame before: same result */
 			continue;
 		}
+		last = key;
+		nk++;
 		const struct fp_flow_cache_entry *e =
 			&wl->flow_cache[fp_flow_key_hash(key) & (FP_FLOW_CACHE_SIZE - 1)];
 		if (e->gen == ft->gen && fp_flow_key_eq(key, &e->key)) {
@@ -241,7 +237,7 @@ fp_flow_burst(struct fp_worker_local *wl, const struct fp_snapshot *s, struct fp
 	if (n_miss > 0) {
 		rte_acl_classify(ft->acl, kp, mres, n_miss, 1);
 		for (uint16_t j = 0; j < n_miss; j++) {
-			const struct fp_flow_key *key = &keys[miss[j]];
+			const struct fp_flow_key *key = (const struct fp_flow_key *)(const void *)kp[j];
 			struct fp_flow_cache_entry *e =
 				&wl->flow_cache[fp_flow_key_hash(key) & (FP_FLOW_CACHE_SIZE - 1)];
 

@@ -18,6 +18,9 @@
 
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSE4_1__
+#include <smmintrin.h>
+#endif
 
 #include "../common/fp_flow.h"
 
@@ -50,6 +53,39 @@ struct fp_flow_parse {
 	                 * reached (truncated, extension chain too long or
 	                 * malformed): counted, as rx_no_l4 */
 };
+
+/*
+ * Whether x and y hold the same n bytes, reading nothing outside [0, n) of
+ * either: 16-byte vectors, then the last 16 bytes (overlapping the previous
+ * vector) for the rest; 8-byte words for spans under 16. @pre n >= 8.
+ * Every frame's header span gets this, so it is branch-light and has no
+ * loop-carried dependency beyond the OR.
+ */
+static inline int
+fp_span_equal(const uint8_t *x, const uint8_t *y, uint32_t n)
+{
+#ifdef __SSE4_1__
+	if (n >= 16) {
+		__m128i d = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)(x + n - 16)),
+					  _mm_loadu_si128((const __m128i *)(const void *)(y + n - 16)));
+
+		for (uint32_t i = 0; i + 16 < n; i += 16)
+			d = _mm_or_si128(d, _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)(x + i)),
+							  _mm_loadu_si128((const __m128i *)(const void *)(y + i))));
+		return _mm_testz_si128(d, d);
+	}
+#endif
+	uint64_t d = 0, u, v;
+
+	for (uint32_t i = 0; i + 8 < n; i += 8) {
+		memcpy(&u, x + i, 8);
+		memcpy(&v, y + i, 8);
+		d |= u ^ v;
+	}
+	memcpy(&u, x + n - 8, 8);
+	memcpy(&v, y + n - 8, 8);
+	return (d | (u ^ v)) == 0;
+}
 
 static inline uint16_t
 fp_flow_be16(uint16_t v)
