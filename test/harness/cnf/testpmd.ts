@@ -92,11 +92,14 @@ export class TestpmdProcess {
   private readonly exited: Promise<number | null>;
   private busy: Promise<unknown> = Promise.resolve();
   protected readonly timeoutMs: number;
+  /** What ends every answer: testpmd's, or another interactive DPDK tool's. */
+  private readonly prompt: string;
 
-  protected constructor(name: string, proc: ChildProcessWithoutNullStreams, timeoutMs: number) {
+  protected constructor(name: string, proc: ChildProcessWithoutNullStreams, timeoutMs: number, prompt = PROMPT) {
     this.name = name;
     this.proc = proc;
     this.timeoutMs = timeoutMs;
+    this.prompt = prompt;
     proc.stdout.on('data', (d: Buffer) => {
       const text = d.toString();
       this.keep(text);
@@ -157,9 +160,9 @@ export class TestpmdProcess {
     const run = async (): Promise<string> => {
       const from = this.stdoutText.length;
       this.proc.stdin.write(`${line}\n`);
-      const at = await this.waitFor(PROMPT, from);
+      const at = await this.waitFor(this.prompt, from);
       const text = this.stdoutText.slice(from, at);
-      this.stdoutText = this.stdoutText.slice(at + PROMPT.length); // answered: searched no more
+      this.stdoutText = this.stdoutText.slice(at + this.prompt.length); // answered: searched no more
       return text;
     };
     const p = this.busy.then(run, run);
@@ -214,7 +217,7 @@ export class TestpmdProcess {
   /** Wait for the first prompt; a testpmd that never gets there is killed. */
   protected async ready(): Promise<void> {
     try {
-      await this.waitFor(PROMPT, 0);
+      await this.waitFor(this.prompt, 0);
     } catch (e) {
       this.proc.kill('SIGKILL');
       throw e;
@@ -232,7 +235,7 @@ export class TestpmdProcess {
       };
       const onExit = (): void => {
         cleanup();
-        reject(new Error(`${this.name}: testpmd exited:\n${this.out.slice(-3000)}`));
+        reject(new Error(`${this.name}: exited:\n${this.out.slice(-3000)}`));
       };
       const timer = setTimeout(() => {
         cleanup();
@@ -254,6 +257,61 @@ export class TestpmdProcess {
   }
 }
 
+/** What a DPDK application in a container needs on the EAL side. */
+export type ContainerEalOptions = Pick<TestpmdOptions, 'name' | 'ports' | 'cpu' | 'fwdCpu' | 'hugeMb' | 'hugeDir' | 'memMb' | 'attachArgs' | 'extraVdevs'>;
+
+/**
+ * The EAL arguments of a containerised DPDK application on fastpath ports
+ * (vdevs, lcores, memory), and the environment container.sh reads to
+ * mount its port directories and hugepages.
+ */
+export function containerEal(opts: ContainerEalOptions): { eal: string[]; env: Record<string, string> } {
+  if (opts.ports.length === 0) throw new Error('a DPDK container needs at least one port');
+  // Distinct directories in order of first use: their index is where the
+  // container sees them when there are several.
+  const dirs = [...new Set(opts.ports.map((p) => p.hostDir))];
+  if (dirs.some((d) => d.includes('\n'))) throw new Error('port directories must not contain a newline');
+  // One directory keeps the historic layout (/run/fastpath/<sock>).
+  const inside = (p: VirtioPort): string => {
+    const sock = p.sock ?? 'sock';
+    return dirs.length === 1 ? sock : `${dirs.indexOf(p.hostDir)}/${sock}`;
+  };
+  const cpu = opts.cpu ?? 0;
+  const huge = opts.hugeMb ?? 64;
+  const mem = opts.memMb ?? (huge > 0 ? Math.floor(huge / 2) : 64);
+  const vdevs = opts.ports.map((p, i) => {
+    const kv = [
+      `path=/run/fastpath/${inside(p)}`, `mac=${p.mac}`, `queues=${p.queues ?? 1}`,
+      ...(p.server ? ['server=1'] : []), ...(p.packedVq ? ['packed_vq=1'] : []),
+    ];
+    return `--vdev=net_virtio_user${i},${kv.join(',')}`;
+  });
+  const eal = [
+    '--lcores', `0@${cpu},1@${opts.fwdCpu ?? cpu}`,
+    ...(opts.attachArgs ?? ['--file-prefix', `cnf-${opts.name}`, '--single-file-segments', ...vdevs]),
+    ...(opts.extraVdevs ?? []).map((v) => `--vdev=${v}`),
+    '-m', String(mem),
+    '--no-pci',
+    '--log-level', '*:notice',
+    ...(huge > 0 ? ['--huge-dir', '/dev/hugepages'] : ['--no-huge']),
+  ];
+  const served = opts.ports.filter((p) => p.server).map(inside);
+  const where: Record<string, string> = dirs.length === 1 ? { FP_PORT_DIR: dirs[0]! } : { FP_PORT_DIRS: dirs.join('\n') };
+  return { eal, env: { ...where, FP_HUGE_MB: String(huge), FP_SERVER_SOCKS: served.join(' '), ...(opts.hugeDir ? { FP_HUGE_DIR: opts.hugeDir } : {}) } };
+}
+
+/** Run argv in a fresh container: own network and mount namespaces (container.sh). */
+export function spawnInContainer(argv: string[], env: Record<string, string>): ChildProcessWithoutNullStreams {
+  // FP_PORT_DIR/FP_PORT_DIRS select the layout: never inherit the other.
+  const base = { ...process.env };
+  delete base.FP_PORT_DIR;
+  delete base.FP_PORT_DIRS;
+  return spawn('unshare', ['--mount', '--net', '--fork', '--kill-child', '--', CONTAINER_SH, ...argv], {
+    env: { ...base, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+}
+
 export class TestpmdContainer extends TestpmdProcess {
   private constructor(opts: TestpmdOptions, proc: ChildProcessWithoutNullStreams) {
     super(opts.name, proc, opts.timeoutMs ?? 30_000);
@@ -261,36 +319,12 @@ export class TestpmdContainer extends TestpmdProcess {
 
   static args(opts: TestpmdOptions): { argv: string[]; env: Record<string, string> } {
     if (opts.ports.length === 0) throw new Error('testpmd container needs at least one port');
-    // Distinct directories in order of first use: their index is where the
-    // container sees them when there are several.
-    const dirs = [...new Set(opts.ports.map((p) => p.hostDir))];
-    if (dirs.some((d) => d.includes('\n'))) throw new Error('port directories must not contain a newline');
-    // One directory keeps the historic layout (/run/fastpath/<sock>).
-    const inside = (p: VirtioPort): string => {
-      const sock = p.sock ?? 'sock';
-      return dirs.length === 1 ? sock : `${dirs.indexOf(p.hostDir)}/${sock}`;
-    };
-    const cpu = opts.cpu ?? 0;
-    const huge = opts.hugeMb ?? 64;
-    const mem = opts.memMb ?? (huge > 0 ? Math.floor(huge / 2) : 64);
-    const vdevs = opts.ports.map((p, i) => {
-      const kv = [
-        `path=/run/fastpath/${inside(p)}`, `mac=${p.mac}`, `queues=${p.queues ?? 1}`,
-        ...(p.server ? ['server=1'] : []), ...(p.packedVq ? ['packed_vq=1'] : []),
-      ];
-      return `--vdev=net_virtio_user${i},${kv.join(',')}`;
-    });
+    const { eal, env } = containerEal(opts);
     const argv = [
       // stdout is a pipe: unbuffer it so output and prompts stay in order.
       'stdbuf', '-o0', '-e0',
       'dpdk-testpmd',
-      '--lcores', `0@${cpu},1@${opts.fwdCpu ?? cpu}`,
-      ...(opts.attachArgs ?? ['--file-prefix', `cnf-${opts.name}`, '--single-file-segments', ...vdevs]),
-      ...(opts.extraVdevs ?? []).map((v) => `--vdev=${v}`),
-      '-m', String(mem),
-      '--no-pci',
-      '--log-level', '*:notice',
-      ...(huge > 0 ? ['--huge-dir', '/dev/hugepages'] : ['--no-huge']),
+      ...eal,
       '--',
       '-i',
       `--total-num-mbufs=${opts.mbufs ?? 2048}`,
@@ -298,23 +332,13 @@ export class TestpmdContainer extends TestpmdProcess {
       `--forward-mode=${opts.forwardMode ?? 'rxonly'}`,
       ...(opts.extraArgs ?? []),
     ];
-    const served = opts.ports.filter((p) => p.server).map(inside);
-    const where: Record<string, string> = dirs.length === 1 ? { FP_PORT_DIR: dirs[0]! } : { FP_PORT_DIRS: dirs.join('\n') };
-    return { argv, env: { ...where, FP_HUGE_MB: String(huge), FP_SERVER_SOCKS: served.join(' '), ...(opts.hugeDir ? { FP_HUGE_DIR: opts.hugeDir } : {}) } };
+    return { argv, env };
   }
 
   /** Start the container and wait for testpmd's first prompt. */
   static async start(opts: TestpmdOptions): Promise<TestpmdContainer> {
     const { argv, env } = TestpmdContainer.args(opts);
-    // FP_PORT_DIR/FP_PORT_DIRS select the layout: never inherit the other.
-    const base = { ...process.env };
-    delete base.FP_PORT_DIR;
-    delete base.FP_PORT_DIRS;
-    const proc = spawn('unshare', ['--mount', '--net', '--fork', '--kill-child', '--', CONTAINER_SH, ...argv], {
-      env: { ...base, ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const c = new TestpmdContainer(opts, proc);
+    const c = new TestpmdContainer(opts, spawnInContainer(argv, env));
     await c.ready();
     return c;
   }
