@@ -13,7 +13,20 @@ import { Dataplane } from '../../src/dataplane/index.js';
 import { loopFlowSpecs } from './flow-rules.js';
 import type { FromHost, HostConfig, ToHost } from './fastpath-ipc.js';
 
-const PORTS = ['p0', 'p1'] as const;
+/** Pair i: ports p<2i> and p<2i+1> in network net<i>. */
+function pairPorts(i: number): [string, string] {
+  return [`p${2 * i}`, `p${2 * i + 1}`];
+}
+
+/** Every network gets `n` rules over its own pair (0: no table, plain L2). */
+async function installRules(dp: Dataplane, pairs: number, n: number): Promise<number> {
+  const t0 = performance.now();
+  for (let i = 0; i < pairs; i++) {
+    const rules = loopFlowSpecs(n, pairPorts(i)).map((s, j) => toNativeRule(j + 1, s));
+    await dp.setFlowTable(`net${i}`, false, rules);
+  }
+  return performance.now() - t0;
+}
 
 function send(m: FromHost): void {
   process.send?.(m);
@@ -30,7 +43,10 @@ async function main(): Promise<void> {
     nMbufs: cfg.nMbufs,
     // The baseline runs on hugepages too: no silent --no-huge fallback.
     hugepages: 'on',
+    ...(cfg.macTableSize ? { macTableSize: cfg.macTableSize } : {}),
   });
+  const pairs = cfg.pairs ?? 1;
+  const ports = Array.from({ length: pairs }, (_, i) => pairPorts(i)).flat();
   let stopping: Promise<void> | undefined;
   const stop = (code: number): Promise<void> => {
     stopping ??= dp.stop().catch((e: unknown) => {
@@ -49,6 +65,11 @@ async function main(): Promise<void> {
   process.on('message', (m: ToHost) => {
     if (m.type === 'stop') {
       void stop(0);
+    } else if (m.type === 'rules') {
+      installRules(dp, pairs, m.rules).then(
+        (ms) => send({ type: 'rules', id: m.id, ms }),
+        (e: unknown) => send({ type: 'error', message: `rules: ${String(e)}` }),
+      );
     } else if (m.type === 'stats') {
       dp.stats().then((s) => {
         const w = s.workers[0];
@@ -65,21 +86,18 @@ async function main(): Promise<void> {
   try {
     dp.confineToMainCpu(); // as fastpathd does: off the forwarding CPU
     const info = await dp.start();
-    await dp.createNetwork('loop');
-    for (const name of PORTS) await dp.addPort({ name, network: 'loop', queues: cfg.queues });
-    let flowInstallMs = 0;
-    if (cfg.flows > 0) {
-      const rules = loopFlowSpecs(cfg.flows, PORTS).map((s, i) => toNativeRule(i + 1, s));
-      const t0 = performance.now();
-      await dp.setFlowTable('loop', false, rules);
-      flowInstallMs = performance.now() - t0;
+    for (let i = 0; i < pairs; i++) {
+      await dp.createNetwork(`net${i}`);
+      // No MAC limit: the scaling bench's guests use up to 100,000 MACs per network.
+      for (const name of pairPorts(i)) await dp.addPort({ name, network: `net${i}`, queues: cfg.queues, macLimit: 0 });
     }
+    const flowInstallMs = cfg.flows > 0 ? await installRules(dp, pairs, cfg.flows) : 0;
     await dp.setForwarding(true);
     send({
       type: 'ready',
       dpdkVersion: info.dpdkVersion,
       flowInstallMs,
-      sockets: PORTS.map((n) => ({ hostDir: dp.port(n)!.dir, sock: 'sock', queues: cfg.queues })),
+      sockets: ports.map((n) => ({ hostDir: dp.port(n)!.dir, sock: 'sock', queues: cfg.queues })),
     });
   } catch (e) {
     send({ type: 'error', message: e instanceof Error ? e.message : String(e) });

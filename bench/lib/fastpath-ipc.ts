@@ -14,12 +14,21 @@ export interface HostConfig {
   flows: number;
   /** Queue pairs per port. */
   queues: number;
+  /** Port pairs, each in a network of its own (default 1: the loop's two ports). */
+  pairs?: number;
+  /** MAC table entries per network (default: the data plane's). */
+  macTableSize?: number;
 }
 
-export type ToHost = { type: 'stats'; id: number } | { type: 'stop' };
+export type ToHost =
+  | { type: 'stats'; id: number }
+  /** Replace every network's flow table with `rules` rules (0: none). */
+  | { type: 'rules'; id: number; rules: number }
+  | { type: 'stop' };
 
 export type FromHost =
   | { type: 'ready'; dpdkVersion: string; sockets: SocketDir[]; flowInstallMs: number }
   | { type: 'stats'; id: number; sample: SwitchSample; links: boolean[] }
+  | { type: 'rules'; id: number; ms: number }
   | { type: 'error'; message: string }
   | { type: 'stopped' };

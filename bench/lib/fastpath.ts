@@ -26,6 +26,9 @@ export const SWITCH_MEMORY_MB = 256;
 /** fastpath rows of the loop bench: rules in the flow table the traffic meets. */
 export type FastpathVariant = Extract<SwitchName, 'fastpath' | 'fastpath-acl100' | 'fastpath-acl10k' | 'fastpath-mq2'>;
 export const FLOW_RULES: Record<FastpathVariant, number> = { fastpath: 0, 'fastpath-acl100': 100, 'fastpath-acl10k': 10_000, 'fastpath-mq2': 0 };
+/** Beyond the loop's two ports (the scaling bench): port pairs, each in a network of its own, and MAC table size. */
+export type SwitchShape = Pick<HostConfig, 'pairs' | 'macTableSize'>;
+
 /** Queue pairs per port (the guest uses as many). */
 export const QUEUES: Record<FastpathVariant, number> = { fastpath: 1, 'fastpath-acl100': 1, 'fastpath-acl10k': 1, 'fastpath-mq2': 2 };
 
@@ -35,7 +38,7 @@ const CALL_TIMEOUT_MS = 10_000;
 
 export class FastpathSwitch implements SwitchUnderTest {
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (m: FromHost & { type: 'stats' }) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (m: FromHost & { type: 'stats' | 'rules' }) => void; reject: (e: Error) => void }>();
   private readonly exited: Promise<void>;
 
   private constructor(
@@ -52,7 +55,7 @@ export class FastpathSwitch implements SwitchUnderTest {
       else child.once('exit', () => done());
     });
     child.on('message', (m: FromHost) => {
-      if (m.type !== 'stats') return;
+      if (m.type !== 'stats' && m.type !== 'rules') return;
       this.pending.get(m.id)?.resolve(m);
       this.pending.delete(m.id);
     });
@@ -62,7 +65,9 @@ export class FastpathSwitch implements SwitchUnderTest {
     });
   }
 
-  static async start(cleanup: Cleanup, root: string, tag: string, name: FastpathVariant = 'fastpath'): Promise<FastpathSwitch> {
+  static async start(
+    cleanup: Cleanup, root: string, tag: string, name: FastpathVariant = 'fastpath', shape: SwitchShape = {},
+  ): Promise<FastpathSwitch> {
     const flows = FLOW_RULES[name];
     const cfg: HostConfig = {
       mainCpu: SWITCH_MAIN_CPU,
@@ -73,6 +78,7 @@ export class FastpathSwitch implements SwitchUnderTest {
       nMbufs: SWITCH_MBUFS,
       flows,
       queues: QUEUES[name],
+      ...shape,
     };
     // Registered before the child starts: whatever it leaves behind if it
     // dies half-way goes too.
@@ -109,25 +115,34 @@ export class FastpathSwitch implements SwitchUnderTest {
     await this.exited;
   }
 
-  private stats(): Promise<FromHost & { type: 'stats' }> {
+  private call<T extends 'stats' | 'rules'>(msg: { type: T; rules?: number }, timeoutMs = CALL_TIMEOUT_MS): Promise<FromHost & { type: T }> {
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new Error('fastpath host did not answer a stats request'));
-      }, CALL_TIMEOUT_MS);
+        reject(new Error(`fastpath host did not answer a ${msg.type} request`));
+      }, timeoutMs);
       this.pending.set(id, {
-        resolve: (m) => { clearTimeout(timer); resolve(m); },
+        resolve: (m) => { clearTimeout(timer); resolve(m as FromHost & { type: T }); },
         reject: (e) => { clearTimeout(timer); reject(e); },
       });
-      this.child.send({ type: 'stats', id } satisfies ToHost);
+      this.child.send({ ...msg, id } as unknown as ToHost);
     });
+  }
+
+  private stats(): Promise<FromHost & { type: 'stats' }> {
+    return this.call<'stats'>({ type: 'stats' });
+  }
+
+  /** Replace every network's flow table with `n` rules (0: none); resolves with the install time, ms. */
+  async setRules(n: number): Promise<number> {
+    return (await this.call<'rules'>({ type: 'rules', rules: n }, 120_000)).ms;
   }
 
   async waitLinks(up: boolean, timeoutMs: number): Promise<void> {
     await until(
       async () => (await this.stats()).links,
-      (links) => links.length === 2 && links.every((l) => l === up),
+      (links) => links.length === this.sockets.length && links.every((l) => l === up),
       `fastpath ports ${up ? 'up' : 'down'}`,
       timeoutMs,
     );

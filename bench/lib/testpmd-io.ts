@@ -55,12 +55,14 @@ export class TestpmdIoSwitch implements SwitchUnderTest {
     private readonly undo: Array<() => Promise<void>>,
   ) {}
 
-  static async start(cleanup: Cleanup, root: string, tag: string): Promise<TestpmdIoSwitch> {
+  /** ports: in pairs (io forwarding's paired topology: 0 <-> 1, 2 <-> 3, ...). */
+  static async start(cleanup: Cleanup, root: string, tag: string, ports = 2): Promise<TestpmdIoSwitch> {
+    if (ports % 2 !== 0 || ports < 2) throw new Error(`testpmd-io forwards between pairs of ports, not ${ports}`);
     const prefix = `fpbench-io-${process.pid}-${tag}`;
     const base = join(root, `testpmd-${tag}`);
     // One directory per socket, like fastpath ports: the guest container
     // binds each directory, never the whole tree.
-    const sockets: SocketDir[] = ['p0', 'p1'].map((d) => ({ hostDir: join(base, d), sock: 'sock' }));
+    const sockets: SocketDir[] = Array.from({ length: ports }, (_, i) => ({ hostDir: join(base, `p${i}`), sock: 'sock' }));
     const undo = [cleanup.defer(`remove ${base}`, () => rm(base, { recursive: true, force: true }))];
     for (const s of sockets) await mkdir(s.hostDir, { recursive: true, mode: 0o755 });
     undo.push(cleanup.defer(`remove /var/run/dpdk/${prefix}`, () => removeEalRuntimeDir(prefix)));
