@@ -27,6 +27,7 @@ import {
   type Cell, type CellSummary, type Trial,
 } from './lib/loop-report.js';
 import { cpuModel, describeMachine, machineLine } from './lib/machine.js';
+import { keepBenchOffCpu } from './lib/pin.js';
 import { OVS_INSTALL_HINT, ovsAvailable, OvsDpdkSwitch, ovsVersion } from './lib/ovs-dpdk.js';
 import type { SwitchUnderTest } from './lib/switch.js';
 import { TestpmdIoSwitch } from './lib/testpmd-io.js';
@@ -97,6 +98,7 @@ async function main(): Promise<void> {
   cleanup.installSignalHandlers();
   // Per process, so a stale directory of another run is never ours to delete.
   const root = join(BENCH_ROOT, String(process.pid));
+  keepBenchOffCpu(SWITCH_WORKER_CPU);
   try {
     const huge = readHugepages();
     if (!huge.mounts.includes('/dev/hugepages') || huge.free2M < HUGEPAGES_NEEDED) {
