@@ -17,6 +17,7 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
+#include "../dp/fp_l2.h"
 #include "fp_ctl.h"
 
 struct fp_network *
@@ -177,6 +178,7 @@ fp_cmd_network_create(void *arg, char *err)
 		return fp_err(err, -ENOMEM, "cannot create MAC table for network %s",
 			      c->name);
 	}
+	rte_hash_set_cmp_func(n->mac, fp_mac_key_cmp); /* not memcmp: see there */
 	/* Multi-writer tables keep per-lcore slot caches: positions can exceed
 	 * `entries`. */
 	n->n_entries = (uint32_t)rte_hash_max_key_id(n->mac) + 1;

@@ -40,22 +40,38 @@ fp_learn_allowed(const struct fp_port *in)
 	       __atomic_load_n(&in->n_macs, __ATOMIC_RELAXED) < in->mac_limit;
 }
 
-/* Learn (or refresh) the frame's source. -1: a new MAC for this port past
- * its limit: the frame must be dropped (else every reply to it would flood
- * the network). */
-static inline int
-fp_learn(struct fp_worker_local *wl, struct fp_network *net,
-	 struct fp_port *in, uint64_t key, uint32_t tick)
+static inline struct fp_emc_entry *
+fp_emc_slot(struct fp_worker_local *wl, uint64_t key)
 {
-	struct fp_learn_cache *lc = &wl->learn[in->slot];
+	/* Fibonacci hashing: one multiply, the top bits index the table. */
+	return &wl->emc[(key * 0x9e3779b97f4a7c15ULL) >> (64 - FP_EMC_BITS)];
+}
+
+/* Whether the exact-match cache says this source is at this port already,
+ * refreshed recently: then there is nothing to learn. */
+static inline int
+fp_learn_fresh(struct fp_worker_local *wl, const struct fp_network *net, uint32_t version,
+	       const struct fp_port *in, uint64_t key, uint32_t tick)
+{
+	const struct fp_emc_entry *c = fp_emc_slot(wl, key);
+
+	return c->key == key && c->net == net->id && c->version == version &&
+	       c->token == in->token && tick - c->learned < FP_LEARN_REFRESH;
+}
+
+/* Learn (or refresh) a source the table had at pos at the burst's bulk
+ * lookup (-1: it had not). -1: a new MAC for this port past its limit: the
+ * frame must be dropped (else every reply to it would flood the network). */
+static inline int
+fp_learn_at(struct fp_worker_local *wl, struct fp_network *net, uint32_t version,
+	    struct fp_port *in, uint64_t key, int32_t pos, uint32_t tick)
+{
+	struct fp_emc_entry *c;
 	struct fp_mac_entry *e;
-	int32_t pos;
 	int moved = 0;
 
-	if (likely(lc->key == key && lc->token == in->token &&
-		   tick - lc->tick < FP_LEARN_REFRESH))
-		return 0;
-	pos = rte_hash_lookup(net->mac, &key);
+	if (pos < 0) /* an earlier source of this burst may have added it since */
+		pos = rte_hash_lookup(net->mac, &key);
 	if (pos >= 0) {
 		moved = __atomic_load_n(&net->entries[pos].token, __ATOMIC_RELAXED) !=
 			in->token;
@@ -76,19 +92,65 @@ fp_learn(struct fp_worker_local *wl, struct fp_network *net,
 	__atomic_store_n(&e->seen, tick, __ATOMIC_RELAXED);
 	if (moved != 0)
 		__atomic_fetch_add(&in->n_macs, 1, __ATOMIC_RELAXED);
-	if (moved > 0)
+	if (moved > 0) /* the cache entry below then never matches: fine */
 		__atomic_fetch_add((uint32_t *)&net->version, 1, __ATOMIC_RELEASE);
-	lc->key = key;
-	lc->token = in->token;
-	lc->tick = tick;
+	c = fp_emc_slot(wl, key);
+	c->key = key;
+	c->net = net->id;
+	c->token = in->token;
+	c->version = version;
+	c->learned = tick;
 	return 0;
 }
 
-static inline struct fp_emc_entry *
-fp_emc_slot(struct fp_worker_local *wl, uint64_t key)
+#define FP_NO_LEARN 0xff
+
+/* Sources of a burst the learn cache did not confirm, for one bulk lookup
+ * (with many MACs, that is every frame's: one lookup each would cost more). */
+struct fp_learn_batch {
+	uint16_t n;
+	uint8_t of[FP_BURST]; /* frame i's entry, or FP_NO_LEARN */
+	uint64_t key[FP_BURST];
+	const void *kp[FP_BURST];
+};
+
+static inline void
+fp_learn_queue(struct fp_learn_batch *lb, uint16_t i, uint64_t key)
 {
-	/* Fibonacci hashing: one multiply, the top bits index the table. */
-	return &wl->emc[(key * 0x9e3779b97f4a7c15ULL) >> (64 - 10)];
+	/* Runs of one source (a bulk transfer) take one entry. */
+	if (lb->n == 0 || lb->key[lb->n - 1] != key) {
+		lb->key[lb->n] = key;
+		lb->kp[lb->n] = &lb->key[lb->n];
+		lb->n++;
+	}
+	lb->of[i] = (uint8_t)(lb->n - 1);
+}
+
+/* Learn the burst's queued sources, in frame order; drop the frames whose
+ * source the port may not learn (its MAC limit). */
+static void
+fp_learn_burst(struct fp_worker_local *wl, struct fp_network *net, uint32_t version,
+	       struct fp_port *in, struct rte_mbuf **pkts, uint16_t n, struct fp_learn_batch *lb,
+	       uint32_t tick)
+{
+	int32_t pos[FP_BURST];
+	uint8_t refused[FP_BURST];
+	unsigned any = 0;
+
+	rte_hash_lookup_bulk(net->mac, lb->kp, lb->n, pos);
+	for (uint16_t j = 0; j < lb->n; j++) {
+		refused[j] = fp_learn_at(wl, net, version, in, lb->key[j], pos[j], tick) != 0;
+		any |= refused[j];
+	}
+	if (likely(!any))
+		return;
+	for (uint16_t i = 0; i < n; i++) {
+		if (pkts[i] == NULL || lb->of[i] == FP_NO_LEARN || !refused[lb->of[i]])
+			continue;
+		fp_count(in, wl->idx, FP_PORT_DROP_mac_limit, 1);
+		rte_pktmbuf_free(pkts[i]);
+		pkts[i] = NULL;
+	}
 }
 
 /* Destinations that need the table, collected for one bulk lookup. */
@@ -130,6 +192,7 @@ fp_switch_burst(struct fp_worker_local *wl, const struct fp_snapshot *s,
 	/* Read before any table lookup: see fp_network.version. */
 	uint32_t version = __atomic_load_n(&net->version, __ATOMIC_ACQUIRE);
 	struct fp_l2_miss ms;
+	struct fp_learn_batch lb;
 	int32_t pos[FP_BURST];
 	uint32_t tok[FP_BURST];
 	uint16_t vids[FP_BURST];
@@ -137,10 +200,13 @@ fp_switch_burst(struct fp_worker_local *wl, const struct fp_snapshot *s,
 	uint64_t bytes = 0;
 
 	ms.n = 0;
+	lb.n = 0;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const uint8_t *eth = rte_pktmbuf_mtod(m, const uint8_t *);
 		int t, vid;
+
+		lb.of[i] = FP_NO_LEARN;
 
 		bytes += rte_pktmbuf_pkt_len(m);
 		if (i + 1 < n)
@@ -165,11 +231,14 @@ fp_switch_burst(struct fp_worker_local *wl, const struct fp_snapshot *s,
 		}
 		vids[i] = (uint16_t)vid;
 		tagged[i] = (uint8_t)t;
-		if (likely(!fp_mac_is_group(eth + 6)) &&
-		    unlikely(fp_learn(wl, net, in, fp_mac_key(eth + 6, (uint16_t)vid), tick) != 0)) {
-			fp_count(in, wl->idx, FP_PORT_DROP_mac_limit, 1);
-			goto drop;
+		if (likely(!fp_mac_is_group(eth + 6))) {
+			uint64_t src = fp_mac_key(eth + 6, (uint16_t)vid);
+
+			if (!fp_learn_fresh(wl, net, version, in, src, tick))
+				fp_learn_queue(&lb, i, src);
 		}
+		/* A frame the learning below drops may have its destination
+		 * looked up for nothing: the last loop skips it. */
 		if (likely(ft == NULL))
 			fp_l2_lookup(wl, net, version, eth, (uint16_t)vid, i, tok, uc, &ms);
 		continue;
@@ -177,6 +246,8 @@ drop:
 		rte_pktmbuf_free(m);
 		pkts[i] = NULL;
 	}
+	if (lb.n > 0)
+		fp_learn_burst(wl, net, version, in, pkts, n, &lb, tick);
 	fp_count(in, wl->idx, FP_PORT_rx_packets, n);
 	fp_count(in, wl->idx, FP_PORT_rx_bytes, bytes);
 
@@ -205,6 +276,7 @@ drop:
 			c->net = net->id;
 			c->token = tok[ms.idx[u]];
 			c->version = version;
+			c->learned = tick - FP_LEARN_REFRESH; /* a lookup refreshes nothing */
 		}
 	}
 
