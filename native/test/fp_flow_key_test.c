@@ -215,6 +215,7 @@ test_not_ip(void)
  * paths, every tail overlap), a difference at each byte is seen, nothing
  * past n counts, and no byte past n is read: both spans end right at a
  * PROT_NONE page, as a tenant's frame may end at the end of its buffer.
+ * fp_span_equal64 likewise over its 64 bytes, for spans 8..64.
  */
 static void
 test_span_equal(void)
@@ -244,6 +245,22 @@ test_span_equal(void)
 		x[-1] = 1;
 		y[-1] = 2;
 		CHECK(fp_span_equal(x, y, n));
+	}
+	/* fp_span_equal64: 64 readable bytes ending at the guard pages, spans
+	 * 8..64 at their start; what lies past the span never counts. */
+	for (uint32_t n = 8; n <= 64; n++) {
+		uint8_t *x = mem + psz - 64, *y = mem + 3 * psz - 64;
+
+		for (uint32_t i = 0; i < 64; i++) {
+			x[i] = (uint8_t)(i * 5 + n);
+			y[i] = i < n ? x[i] : (uint8_t)~x[i];
+		}
+		CHECK(fp_span_equal64(x, y, n));
+		for (uint32_t i = 0; i < n; i++) {
+			y[i] ^= 0x80;
+			CHECK(!fp_span_equal64(x, y, n));
+			y[i] ^= 0x80;
+		}
 	}
 	munmap(mem, (size_t)psz * 4);
 }

@@ -137,25 +137,50 @@ fp_flow_key_eq(const struct fp_flow_key *a, const struct fp_flow_key *b)
 	return d == 0;
 }
 
+/* Whether an mbuf of ours can be read for 64 bytes from its data. */
+static inline int
+fp_flow_room64(const struct rte_mbuf *m)
+{
+	return m->buf_len >= m->data_off + 64u;
+}
+
 /*
  * Whether frame b gets the key frame a got, without building it: the same
  * VLAN state, the same bytes over everything a's key depended on (pa.span),
  * and a length that keeps every length check the same: at least that span,
  * or, when a length decided something for a (pa.cut), exactly a's length.
  * Headers that reach further (IPv4 options, IPv6 extension headers) simply
- * have a longer span.
+ * have a longer span. room_a: fp_flow_room64(a), known by the caller.
  */
 static inline int
 fp_flow_same_headers(const struct rte_mbuf *a, const struct rte_mbuf *b, struct fp_flow_parse pa,
-		     uint16_t va, uint16_t vb, uint8_t ta, uint8_t tb)
+		     uint16_t va, uint16_t vb, uint8_t ta, uint8_t tb, int room_a)
 {
 	uint32_t la = rte_pktmbuf_data_len(a), lb = rte_pktmbuf_data_len(b);
+	const uint8_t *x = rte_pktmbuf_mtod(a, const uint8_t *), *y = rte_pktmbuf_mtod(b, const uint8_t *);
 
 	if (va != vb || ta != tb || (pa.cut ? lb != la : lb < pa.span))
 		return 0;
-	/* span >= 14 (the Ethernet header), and both frames hold it. */
-	return fp_span_equal(rte_pktmbuf_mtod(a, const uint8_t *), rte_pktmbuf_mtod(b, const uint8_t *),
-			     pa.span);
+	/* span >= 14 (the Ethernet header), and both frames hold it. The
+	 * common case, plain headers in our mbufs, takes no loop. */
+	if (likely(pa.span <= 64 && room_a && fp_flow_room64(b)))
+		return fp_span_equal64(x, y, pa.span);
+	return fp_span_equal(x, y, pa.span);
+}
+
+/* The port a rule's frames go to when it is a plain output to one other
+ * port (no rewrite), so a run of them needs no fp_flow_apply; else NULL. */
+static inline struct fp_port *
+fp_flow_plain_output(const struct fp_snapshot *s, const struct fp_port *in,
+		     const struct fp_flow_table *ft, uint32_t r)
+{
+	const struct fp_flow_action_dp *a = &ft->act[r];
+	struct fp_port *q;
+
+	if (r == 0 || a->verdict != FP_FLOW_OUTPUT || a->n_out != 1 || a->set_dst | a->vlan_op)
+		return NULL;
+	q = fp_port_of_token(s, a->out_token[0]);
+	return q != in ? q : NULL; /* NULL: fp_flow_apply drops it, counted */
 }
 
 /* Multiply-xor over the words: independent multiplies, no carried chain. */
@@ -190,7 +215,13 @@ fp_flow_burst(struct fp_worker_local *wl, const struct fp_snapshot *s, struct fp
 	uint16_t idx[FP_BURST], miss[FP_BURST];
 	uint8_t dup[FP_BURST];
 	uint16_t k = 0, nk = 0, n_miss = 0, no_l4 = 0;
-	struct fp_flow_parse prev = { 0 }; /* what the key of frame idx[k - 1] read */
+	/* The last frame whose key was built, and what building it read:
+	 * frames with the same headers get its result. */
+	struct fp_flow_parse prev = { 0 };
+	const struct rte_mbuf *ref = NULL;
+	uint16_t ref_vid = 0;
+	uint8_t ref_tag = 0;
+	int ref_room = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -207,14 +238,18 @@ fp_flow_burst(struct fp_worker_local *wl, const struct fp_snapshot *s, struct fp
 		}
 		/* Same headers as the frame before (benchmarks, bulk transfers
 		 * with fixed IP ids): same result, no key needed. */
-		if (k > 0 && fp_flow_same_headers(pkts[idx[k - 1]], m, prev, vids[idx[k - 1]], vids[i],
-						  tagged[idx[k - 1]], tagged[i])) {
+		if (ref != NULL &&
+		    fp_flow_same_headers(ref, m, prev, ref_vid, vids[i], ref_tag, tagged[i], ref_room)) {
 			no_l4 += prev.no_l4;
 			dup[k++] = 1;
 			continue;
 		}
 		prev = fp_flow_key_build(key, rte_pktmbuf_mtod(m, const uint8_t *),
 					 rte_pktmbuf_data_len(m), vids[i], tagged[i], in->slot);
+		ref = m;
+		ref_vid = vids[i];
+		ref_tag = tagged[i];
+		ref_room = fp_flow_room64(m);
 		no_l4 += prev.no_l4;
 		fp_flow_key_mask(key, ft->key_mask);
 		/* Frame k - 1's key is last: it was built or was a dup of it. */
@@ -251,8 +286,10 @@ fp_flow_burst(struct fp_worker_local *wl, const struct fp_snapshot *s, struct fp
 	 * per-frame increment of the same counter would chain every frame's
 	 * store to the next one's load. */
 	struct fp_flow_count *row = ft->row[wl->idx].c;
-	uint32_t cur = k > 0 ? (dup[0] ? 0 : res[0]) : 0;
+	uint32_t cur = k > 0 ? res[0] : 0; /* frame 0 is never a dup */
 	uint64_t run_pkts = 0, run_bytes = 0;
+	/* The run's port when its rule is a plain output, resolved once. */
+	struct fp_port *run_out = k > 0 ? fp_flow_plain_output(s, in, ft, cur) : NULL;
 
 	for (uint16_t j = 0; j < k; j++) {
 		uint16_t i = idx[j];
@@ -264,11 +301,16 @@ fp_flow_burst(struct fp_worker_local *wl, const struct fp_snapshot *s, struct fp
 			row[cur].bytes += run_bytes;
 			cur = res[j];
 			run_pkts = run_bytes = 0;
+			run_out = fp_flow_plain_output(s, in, ft, cur);
 		}
 		run_pkts++;
 		run_bytes += rte_pktmbuf_pkt_len(pkts[i]);
-		if (!fp_flow_apply(wl, s, in, ft, res[j], pkts[i], &vids[i], &tagged[i]))
+		if (run_out != NULL) {
+			fp_tx_enqueue(wl, run_out, pkts[i], vids[i], tagged[i], FP_TX_UNICAST);
 			pkts[i] = NULL;
+		} else if (!fp_flow_apply(wl, s, in, ft, res[j], pkts[i], &vids[i], &tagged[i])) {
+			pkts[i] = NULL;
+		}
 	}
 	if (run_pkts > 0) {
 		row[cur].packets += run_pkts;
