@@ -57,7 +57,7 @@ struct fp_worker_local {
 	struct fp_txbuf tx[FP_MAX_PORTS];        /* by port slot */
 	struct fp_emc_entry emc[FP_EMC_SIZE];
 	struct fp_punt_bucket punt[FP_MAX_NETS][FP_PUNT_MAX];
-	struct fp_flow_cache_entry flow_cache[FP_FLOW_CACHE_SIZE];
+	struct fp_flow_cache flow_cache;
 };
 
 #endif

@@ -192,7 +192,42 @@ fp_flow_key_hash(const struct fp_flow_key *k)
 
 	for (unsigned i = 0; i < sizeof(*k) / 8; i++)
 		h ^= (w[i] + i) * 0x9e3779b97f4a7c15ULL;
-	return (uint32_t)((h ^ (h >> 29)) * 0xbf58476d1ce4e5b9ULL >> 40);
+	return (uint32_t)((h ^ (h >> 29)) * 0xbf58476d1ce4e5b9ULL >> 32);
+}
+
+/* The rule the cache holds for key (hash h) in generation gen, or -1. Only
+ * a way whose signature matches has its key read. */
+static inline int64_t
+fp_flow_cache_find(const struct fp_flow_cache *c, const struct fp_flow_key *key, uint32_t h,
+		   uint32_t gen)
+{
+	uint32_t si = h & (FP_FLOW_CACHE_SETS - 1);
+	const struct fp_flow_cache_set *st = &c->set[si];
+
+	for (unsigned w = 0; w < FP_FLOW_CACHE_WAYS; w++)
+		if (st->sig[w] == (h | 1) && st->gen[w] == gen && fp_flow_key_eq(key, &c->key[si][w]))
+			return st->rule[w];
+	return -1;
+}
+
+/* Remember key's rule: in a way of an older generation (or an empty one)
+ * if the set has one, else in the ways in turn. */
+static inline void
+fp_flow_cache_put(struct fp_flow_cache *c, const struct fp_flow_key *key, uint32_t h,
+		  uint32_t gen, uint32_t rule)
+{
+	uint32_t si = h & (FP_FLOW_CACHE_SETS - 1);
+	struct fp_flow_cache_set *st = &c->set[si];
+	unsigned w = 0;
+
+	while (w < FP_FLOW_CACHE_WAYS && st->gen[w] == gen)
+		w++;
+	if (w == FP_FLOW_CACHE_WAYS)
+		w = st->next++ & (FP_FLOW_CACHE_WAYS - 1);
+	st->sig[w] = h | 1;
+	st->gen[w] = gen;
+	st->rule[w] = rule;
+	c->key[si][w] = *key;
 }
 
 /*
@@ -213,6 +248,7 @@ fp_flow_burst(struct fp_worker_local *wl, const struct fp_snapshot *s, struct fp
 	const uint8_t *kp[FP_BURST];
 	uint32_t res[FP_BURST], mres[FP_BURST];
 	uint16_t idx[FP_BURST], miss[FP_BURST];
+	uint32_t mhash[FP_BURST]; /* the misses' key hashes */
 	uint8_t dup[FP_BURST];
 	uint16_t k = 0, nk = 0, n_miss = 0, no_l4 = 0;
 	/* The last frame whose key was built, and what building it read:
@@ -259,12 +295,14 @@ fp_flow_burst(struct fp_worker_local *wl, const struct fp_snapshot *s, struct fp
 		}
 		last = key;
 		nk++;
-		const struct fp_flow_cache_entry *e =
-			&wl->flow_cache[fp_flow_key_hash(key) & (FP_FLOW_CACHE_SIZE - 1)];
-		if (e->gen == ft->gen && fp_flow_key_eq(key, &e->key)) {
-			res[k] = e->rule;
+		uint32_t h = fp_flow_key_hash(key);
+		int64_t hit = fp_flow_cache_find(&wl->flow_cache, key, h, ft->gen);
+
+		if (hit >= 0) {
+			res[k] = (uint32_t)hit;
 		} else {
 			kp[n_miss] = (const uint8_t *)key;
+			mhash[n_miss] = h;
 			miss[n_miss++] = k;
 		}
 		k++;
@@ -272,14 +310,9 @@ fp_flow_burst(struct fp_worker_local *wl, const struct fp_snapshot *s, struct fp
 	if (n_miss > 0) {
 		rte_acl_classify(ft->acl, kp, mres, n_miss, 1);
 		for (uint16_t j = 0; j < n_miss; j++) {
-			const struct fp_flow_key *key = (const struct fp_flow_key *)(const void *)kp[j];
-			struct fp_flow_cache_entry *e =
-				&wl->flow_cache[fp_flow_key_hash(key) & (FP_FLOW_CACHE_SIZE - 1)];
-
 			res[miss[j]] = mres[j];
-			e->key = *key;
-			e->gen = ft->gen;
-			e->rule = mres[j];
+			fp_flow_cache_put(&wl->flow_cache, (const struct fp_flow_key *)(const void *)kp[j],
+					  mhash[j], ft->gen, mres[j]);
 		}
 	}
 	/* Counters are added once per run of frames of the same rule: a
