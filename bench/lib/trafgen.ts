@@ -29,6 +29,8 @@ export interface TrafgenOptions {
   /** The largest size a later `size` command may ask for. */
   maxSize: number;
   cpu: number;
+  /** Added to the pair number in every MAC, so two guests on one network never share one (default 0). */
+  tag?: number;
 }
 
 export interface TrafgenStats {
@@ -61,7 +63,7 @@ export class Trafgen extends TestpmdProcess {
     const argv = [
       TRAFGEN, ...eal, '--',
       '--pairs', String(n / 2), '--macs', String(o.macs), '--flows', String(o.flows), '--size', String(o.size),
-      '--inflight', String(TRAFGEN_INFLIGHT), '--mbuf-size', String(mbufSize),
+      '--inflight', String(TRAFGEN_INFLIGHT), '--mbuf-size', String(mbufSize), '--tag', String(o.tag ?? 0),
     ];
     const t = new Trafgen(o.name, spawnInContainer(argv, env), 30_000, 'trafgen> ');
     await t.ready();

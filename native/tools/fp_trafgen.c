@@ -8,12 +8,12 @@
  * and --txonly-multi-flow varies 256 source addresses at most.
  *
  *   fp_trafgen <EAL args> -- --pairs P [--macs N] [--flows N] [--size B]
- *                            [--inflight N] [--mbuf-size B]
+ *                            [--inflight N] [--mbuf-size B] [--tag T]
  *
  * Ports 2p and 2p+1 form pair p. A frame received on one port of a pair
  * leaves by the other; on the way it is rewritten to
- *   dst MAC 02:<p>:<side of the port it will reach>:<m, 24 bits>
- *   src MAC 02:<p>:<side it leaves by>:<m>
+ *   dst MAC 02:<T + p>:<side of the port it will reach>:<m, 24 bits>
+ *   src MAC 02:<T + p>:<side it leaves by>:<m>
  *   IPv4 198.18.<f> -> 198.19.<f>, UDP 1024 + (f >> 16) -> 9
  * with m and f counting through 0..macs-1 and 0..flows-1 per sending port,
  * so the switch learns every source MAC on the port it enters by and looks
@@ -37,6 +37,7 @@
 
 #include <rte_eal.h>
 #include <rte_ethdev.h>
+#include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_launch.h>
@@ -56,6 +57,7 @@ struct tg_opts {
 	uint32_t size;
 	uint32_t inflight;
 	uint32_t mbuf_size;
+	uint32_t tag; /* added to the pair number in every MAC: guests apart */
 };
 
 /* Per sending port: where its MAC and flow counters are. Written by the
@@ -120,6 +122,8 @@ tg_parse(int argc, char **argv)
 			rc = tg_parse_u32(val, 1, 4096, &opts.inflight);
 		else if (strcmp(k, "--mbuf-size") == 0)
 			rc = tg_parse_u32(val, 0, 16384, &opts.mbuf_size);
+		else if (strcmp(k, "--tag") == 0)
+			rc = tg_parse_u32(val, 0, 255, &opts.tag);
 		else {
 			fprintf(stderr, "fp_trafgen: unknown option %s\n", k);
 			return -EINVAL;
@@ -140,7 +144,7 @@ static inline void
 tg_mac(uint8_t *a, uint16_t pair, uint8_t side, uint32_t m)
 {
 	a[0] = 0x02; /* locally administered, unicast */
-	a[1] = (uint8_t)pair;
+	a[1] = (uint8_t)(opts.tag + pair);
 	a[2] = side;
 	a[3] = (uint8_t)(m >> 16);
 	a[4] = (uint8_t)(m >> 8);
@@ -256,6 +260,8 @@ static int
 tg_forward(void *arg)
 {
 	const uint64_t want = (uint64_t)opts.inflight * n_ports;
+	const uint64_t stall = rte_get_tsc_hz() / 1000; /* 1 ms */
+	uint64_t last_rx = 0, last_progress = rte_rdtsc();
 	uint32_t iter = 0;
 	uint16_t next = 0;
 
@@ -268,9 +274,24 @@ tg_forward(void *arg)
 		/* Frames the switch dropped (a MAC limit, a full ring, a
 		 * learning flood) never come back: put new ones in their place
 		 * now and then, one port at a time, so the loop never dies out. */
-		if ((++iter & 1023) == 0 && tx_all - rx_all < want) {
-			tg_top_up(next, want);
-			next = (uint16_t)((next + 1) % n_ports);
+		if ((++iter & 1023) == 0) {
+			uint64_t now = rte_rdtsc();
+
+			/* Nothing came back for a millisecond: whatever is
+			 * still counted in flight was dropped (a switch that
+			 * drops most of a flood returns a trickle, then none). */
+			if (rx_all != last_rx) {
+				last_rx = rx_all;
+				last_progress = now;
+			} else if (now - last_progress > stall) {
+				rx_all = tx_all;
+				last_rx = rx_all;
+				last_progress = now;
+			}
+			if (tx_all - rx_all < want) {
+				tg_top_up(next, want);
+				next = (uint16_t)((next + 1) % n_ports);
+			}
 		}
 		for (uint16_t p = 0; p < n_ports; p++) {
 			struct rte_mbuf *b[TG_BURST];
