@@ -31,6 +31,8 @@ export interface TrafgenOptions {
   cpu: number;
   /** Added to the pair number in every MAC, so two guests on one network never share one (default 0). */
   tag?: number;
+  /** Frames that have not come back for this long are written off and replaced (default 100 ms; a flood test wants 1). */
+  refillMs?: number;
 }
 
 export interface TrafgenStats {
@@ -64,6 +66,7 @@ export class Trafgen extends TestpmdProcess {
       TRAFGEN, ...eal, '--',
       '--pairs', String(n / 2), '--macs', String(o.macs), '--flows', String(o.flows), '--size', String(o.size),
       '--inflight', String(TRAFGEN_INFLIGHT), '--mbuf-size', String(mbufSize), '--tag', String(o.tag ?? 0),
+      '--refill-ms', String(o.refillMs ?? 100),
     ];
     const t = new Trafgen(o.name, spawnInContainer(argv, env), 30_000, 'trafgen> ');
     await t.ready();

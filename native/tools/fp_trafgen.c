@@ -9,6 +9,7 @@
  *
  *   fp_trafgen <EAL args> -- --pairs P [--macs N] [--flows N] [--size B]
  *                            [--inflight N] [--mbuf-size B] [--tag T]
+ *                            [--refill-ms N]
  *
  * Ports 2p and 2p+1 form pair p. A frame received on one port of a pair
  * leaves by the other; on the way it is rewritten to
@@ -58,6 +59,7 @@ struct tg_opts {
 	uint32_t inflight;
 	uint32_t mbuf_size;
 	uint32_t tag; /* added to the pair number in every MAC: guests apart */
+	uint32_t refill_ms; /* frames gone this long are written off and replaced */
 };
 
 /* Per sending port: where its MAC and flow counters are. Written by the
@@ -74,7 +76,7 @@ struct tg_stats {
 	uint64_t drop;
 };
 
-static struct tg_opts opts = { .macs = 1, .flows = 1, .size = 64, .inflight = 256 };
+static struct tg_opts opts = { .macs = 1, .flows = 1, .size = 64, .inflight = 256, .refill_ms = 100 };
 static struct rte_mempool *pool;
 static struct tg_cursor cursor[TG_MAX_PORTS];
 static struct tg_stats stats[TG_MAX_PORTS];
@@ -124,6 +126,8 @@ tg_parse(int argc, char **argv)
 			rc = tg_parse_u32(val, 0, 16384, &opts.mbuf_size);
 		else if (strcmp(k, "--tag") == 0)
 			rc = tg_parse_u32(val, 0, 255, &opts.tag);
+		else if (strcmp(k, "--refill-ms") == 0)
+			rc = tg_parse_u32(val, 1, 60000, &opts.refill_ms);
 		else {
 			fprintf(stderr, "fp_trafgen: unknown option %s\n", k);
 			return -EINVAL;
@@ -260,7 +264,7 @@ static int
 tg_forward(void *arg)
 {
 	const uint64_t want = (uint64_t)opts.inflight * n_ports;
-	const uint64_t stall = rte_get_tsc_hz() / 1000; /* 1 ms */
+	const uint64_t stall = rte_get_tsc_hz() / 1000 * opts.refill_ms;
 	uint64_t last_rx = 0, last_progress = rte_rdtsc();
 	uint32_t iter = 0;
 	uint16_t next = 0;
@@ -277,9 +281,12 @@ tg_forward(void *arg)
 		if ((++iter & 1023) == 0) {
 			uint64_t now = rte_rdtsc();
 
-			/* Nothing came back for a millisecond: whatever is
-			 * still counted in flight was dropped (a switch that
-			 * drops most of a flood returns a trickle, then none). */
+			/* Nothing came back for --refill-ms: whatever is still
+			 * counted in flight was dropped (a switch that drops
+			 * most of a flood returns a trickle, then none). Too
+			 * short, and a pause of the guest's CPU adds frames the
+			 * rings cannot hold: the bench waits 100 ms, a flood
+			 * test 1 ms. */
 			if (rx_all != last_rx) {
 				last_rx = rx_all;
 				last_progress = now;
