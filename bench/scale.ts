@@ -21,8 +21,8 @@ import { GUEST_CPU } from './lib/guest.js';
 import { cpuModel, describeMachine, machineLine } from './lib/machine.js';
 import { perfAvailable, type Profile } from './lib/perf-profile.js';
 import { keepBenchOffCpu } from './lib/pin.js';
-import { parseScaleArgs, SCALE_USAGE, type Dim } from './lib/scale-args.js';
-import { planDim, setupOrder, type Setup } from './lib/scale-plan.js';
+import { parseScaleArgs, SCALE_USAGE, type Dim, type ScaleOptions } from './lib/scale-args.js';
+import { planDim, schedule, setupOrder, type Setup } from './lib/scale-plan.js';
 import {
   dimChartSvg, dimTable, growthStarts, summarizeDim, targetLines, targets, worstRow, type ScaleRow, type SetupWindows,
 } from './lib/scale-report.js';
@@ -36,10 +36,12 @@ const HUGEPAGES_NEEDED = 512;
 /** Start-up, links and teardown of one setup trial (measured: ~5 s, more with many ports). */
 const SETUP_OVERHEAD_S = 6;
 
-function minutes(setups: Setup[], seconds: number, settle: number, rounds: number, trials: number, profile: boolean): number {
-  const perSetup = (s: Setup): number =>
-    SETUP_OVERHEAD_S + s.points.length * (rounds * (seconds + settle) + (profile && s.switch === 'fastpath' ? seconds + settle : 0));
-  return Math.ceil((trials * setups.reduce((a, s) => a + perSetup(s), 0)) / 60);
+function minutes(setups: Setup[], o: ScaleOptions): number {
+  const perSetup = (s: Setup): number => {
+    const { rounds, trials } = schedule(s.dim, o.rounds, o.trials);
+    return trials * (SETUP_OVERHEAD_S + s.points.length * (rounds * (o.seconds + o.settle) + (o.profile && s.switch === 'fastpath' ? o.seconds + o.settle : 0)));
+  };
+  return Math.ceil(setups.reduce((a, s) => a + perSetup(s), 0) / 60);
 }
 
 async function main(): Promise<void> {
@@ -75,9 +77,9 @@ async function main(): Promise<void> {
     console.log(`CPU: ${cpuModel()}`);
     console.log(
       `scale bench: dimensions ${opts.dims.join(', ')}; switch main lcore CPU ${SWITCH_MAIN_CPU}, forwarding lcore CPU ` +
-      `${SWITCH_WORKER_CPU}, guests CPU ${GUEST_CPU}; ${opts.rounds} window(s) of ${opts.seconds} s per point per trial ` +
-      `(after ${opts.settle} s to settle), ${opts.trials} trial(s); ${all.length} setups, about ` +
-      `${minutes(all, opts.seconds, opts.settle, opts.rounds, opts.trials, opts.profile)} min`,
+      `${SWITCH_WORKER_CPU}, guests CPU ${GUEST_CPU}; ${opts.rounds} x ${opts.trials} window(s) of ${opts.seconds} s per point ` +
+      `(after ${opts.settle} s to settle): macs and flows ${opts.rounds} round(s) in each of ${opts.trials} trial(s), ` +
+      `ports and sizes one round in each of ${opts.rounds * opts.trials} trials; ${all.length} setups, about ${minutes(all, opts)} min`,
     );
 
     let tscHz = 0;
@@ -86,16 +88,18 @@ async function main(): Promise<void> {
     const installs: Record<string, number[]> = {};
     const disturbed: string[] = [];
     let done = 0;
-    const total = opts.trials * all.length;
+    const total = plans.reduce((a, p) => a + schedule(p.dim, opts.rounds, opts.trials).trials * p.setups.length, 0);
     for (const { dim, setups } of plans) {
       const data: SetupWindows[] = setups.map((setup) => ({ setup, windows: [] }));
-      for (let t = 1; t <= opts.trials; t++) {
+      const sched = schedule(dim, opts.rounds, opts.trials);
+      for (let t = 1; t <= sched.trials; t++) {
         for (const d of setupOrder(data, t)) {
           const s = d.setup;
           done++;
           const tag = `${dim[0]}${s.switch === 'fastpath' ? 'f' : 'i'}${s.ports}${s.ring[0]}${t}`;
-          console.log(`[${done}/${total}] ${dim}: ${s.switch}, ${s.ports} ports, ${s.ring} rings, trial ${t}/${opts.trials} ...`);
-          const r = await runSetupTrial(s, opts, cleanup, root, tag, t, (text) => console.log(`  ${text}`));
+          console.log(`[${done}/${total}] ${dim}: ${s.switch}, ${s.ports} ports, ${s.ring} rings, trial ${t}/${sched.trials} ...`);
+          // One profile per point: the last trial's.
+          const r = await runSetupTrial(s, { ...opts, ...sched, profile: opts.profile && t === sched.trials }, cleanup, root, tag, t, (text) => console.log(`  ${text}`));
           d.windows.push(...r.windows);
           tscHz ||= r.tscHz;
           for (const w of r.windows) {
@@ -148,7 +152,7 @@ async function main(): Promise<void> {
     const written = [out];
     for (const dim of opts.dims) {
       const svg = out.replace(/\.json$/, '') + `-${dim}.svg`;
-      const note = `median of ${opts.rounds} window(s) x ${opts.trials} trial(s) of ${opts.seconds} s per bar, whiskers min-max`;
+      const note = `median of ${opts.rounds * opts.trials} windows of ${opts.seconds} s per bar, whiskers min-max`;
       await writeFile(svg, dimChartSvg(dim as Dim, rows.filter((r) => r.dim === dim), mline, note));
       written.push(svg);
     }

@@ -33,7 +33,9 @@ export const SCALE_USAGE = `usage: npm run bench:scale -- [--dims LIST] [--secon
   --seconds N     measurement window per point (default 2)
   --settle N      seconds of traffic after a point's change, before its window (default 1)
   --rounds N      windows per point in one trial, the points taking turns (default 3)
-  --trials N      fresh switch and guest per trial, setups alternating (default 2)
+  --trials N      fresh switch and guest per trial, setups alternating (default 2);
+                  ports and sizes, whose ratios pair two switch processes, run
+                  rounds x trials trials of one round each instead
   --rings LIST    virtqueue layouts for the sizes dimension (default split,packed)
   --no-profile    skip the perf profile of each fastpath point
   --out FILE      JSON results (default bench/results/scale.json; SVGs beside it)`;

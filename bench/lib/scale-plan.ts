@@ -107,3 +107,15 @@ export function guestPortSplit(ports: number, perGuest: number): number[] {
   for (let left = ports; left > 0; left -= Math.min(left, perGuest)) out.push(Math.min(left, perGuest));
   return out;
 }
+
+/**
+ * Trials and rounds a dimension runs. Where ratios pair windows of two
+ * switch processes (ports: the base is another setup; sizes: io-fwd is), a
+ * trial runs one round and there are rounds x trials of them, so paired
+ * windows are seconds apart rather than a minute: this VM's vCPU placement
+ * moves at the scale of minutes. Within one setup (macs, flows) the points
+ * alternate inside a trial, round after round.
+ */
+export function schedule(dim: Dim, rounds: number, trials: number): { rounds: number; trials: number } {
+  return dim === 'ports' || dim === 'sizes' ? { rounds: 1, trials: rounds * trials } : { rounds, trials };
+}

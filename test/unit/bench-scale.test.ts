@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 import { parsePerfReport, partOf } from '../../bench/lib/perf-profile.js';
 import { parseScaleArgs } from '../../bench/lib/scale-args.js';
-import { guestPortSplit, planDim, pointOrder, setupOrder } from '../../bench/lib/scale-plan.js';
+import { guestPortSplit, planDim, pointOrder, schedule, setupOrder } from '../../bench/lib/scale-plan.js';
 import { growthStarts, summarizeDim, targets, worstRow, type SetupWindows } from '../../bench/lib/scale-report.js';
 import type { ScaleWindow } from '../../bench/lib/scale-run.js';
 
@@ -52,6 +52,10 @@ describe('bench:scale plan', () => {
     expect(pointOrder(flows!.points, 2).map((p) => p.flows).slice(0, 3)).toEqual([100_000, 1000, 1]);
     expect(setupOrder(['a', 'b'], 1)).toEqual(['a', 'b']);
     expect(setupOrder(['a', 'b'], 2)).toEqual(['b', 'a']);
+    // Ratios across switch processes: many short trials, so paired windows are close in time.
+    expect(schedule('sizes', 3, 2)).toEqual({ rounds: 1, trials: 6 });
+    expect(schedule('ports', 3, 2)).toEqual({ rounds: 1, trials: 6 });
+    expect(schedule('macs', 3, 2)).toEqual({ rounds: 3, trials: 2 });
     expect(guestPortSplit(128, 32)).toEqual([32, 32, 32, 32]);
     expect(guestPortSplit(8, 32)).toEqual([8]);
     expect(() => guestPortSplit(3, 32)).toThrow(/pairs/);
