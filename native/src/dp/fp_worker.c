@@ -105,7 +105,7 @@ fp_learn_at(struct fp_worker_local *wl, struct fp_network *net, uint32_t version
 
 #define FP_NO_LEARN 0xff
 
-/* Sources of a burst the learn cache did not confirm, for one bulk lookup
+/* Sources of a burst the exact-match cache did not confirm, for one bulk lookup
  * (with many MACs, that is every frame's: one lookup each would cost more). */
 struct fp_learn_batch {
 	uint16_t n;
