@@ -105,7 +105,7 @@ async function main(): Promise<void> {
           for (const w of r.windows) {
             if (w.noise && describeNoise(w.noise).disturbed) disturbed.push(`${dim}, ${s.switch}, ${w.point}, trial ${t} round ${w.round}: ${describeNoise(w.noise).text}`);
           }
-          if (Object.keys(r.profiles).length > 0) profiles[`${dim}|${s.ring}`] = r.profiles;
+          if (Object.keys(r.profiles).length > 0) profiles[`${dim}|${s.ring}`] = { ...profiles[`${dim}|${s.ring}`], ...r.profiles };
           for (const [rules, ms] of Object.entries(r.ruleInstallMs)) (installs[rules] ??= []).push(...ms);
         }
       }
