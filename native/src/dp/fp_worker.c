@@ -40,11 +40,16 @@ fp_learn_allowed(const struct fp_port *in)
 	       __atomic_load_n(&in->n_macs, __ATOMIC_RELAXED) < in->mac_limit;
 }
 
+/* The network is part of the slot, not only of the entry: networks are
+ * separate L2 domains, and a tenant that uses a neighbour network's MACs
+ * must not evict that network's entries (nor share a slot with them). */
 static inline struct fp_emc_entry *
-fp_emc_slot(struct fp_worker_local *wl, uint64_t key)
+fp_emc_slot(struct fp_worker_local *wl, uint64_t key, uint16_t net)
 {
-	/* Fibonacci hashing: one multiply, the top bits index the table. */
-	return &wl->emc[(key * 0x9e3779b97f4a7c15ULL) >> (64 - FP_EMC_BITS)];
+	/* Fibonacci hashing: one multiply, the top bits index the table; the
+	 * network id goes above the key's 60 bits (MAC, VLAN id). */
+	return &wl->emc[((key ^ (uint64_t)net << 60 ^ (uint64_t)net << 32) * 0x9e3779b97f4a7c15ULL) >>
+			(64 - FP_EMC_BITS)];
 }
 
 /* Whether the exact-match cache says this source is at this port already,
@@ -53,7 +58,7 @@ static inline int
 fp_learn_fresh(struct fp_worker_local *wl, const struct fp_network *net, uint32_t version,
 	       const struct fp_port *in, uint64_t key, uint32_t tick)
 {
-	const struct fp_emc_entry *c = fp_emc_slot(wl, key);
+	const struct fp_emc_entry *c = fp_emc_slot(wl, key, net->id);
 
 	return c->key == key && c->net == net->id && c->version == version &&
 	       c->token == in->token && tick - c->learned < FP_LEARN_REFRESH;
@@ -94,7 +99,7 @@ fp_learn_at(struct fp_worker_local *wl, struct fp_network *net, uint32_t version
 		__atomic_fetch_add(&in->n_macs, 1, __ATOMIC_RELAXED);
 	if (moved > 0) /* the cache entry below then never matches: fine */
 		__atomic_fetch_add((uint32_t *)&net->version, 1, __ATOMIC_RELEASE);
-	c = fp_emc_slot(wl, key);
+	c = fp_emc_slot(wl, key, net->id);
 	c->key = key;
 	c->net = net->id;
 	c->token = in->token;
@@ -171,7 +176,7 @@ fp_l2_lookup(struct fp_worker_local *wl, const struct fp_network *net, uint32_t 
 	uc[i] = !fp_mac_is_group(eth);
 	if (uc[i]) {
 		uint64_t key = fp_mac_key(eth, vid);
-		const struct fp_emc_entry *c = fp_emc_slot(wl, key);
+		const struct fp_emc_entry *c = fp_emc_slot(wl, key, net->id);
 
 		if (c->key == key && c->net == net->id && c->version == version) {
 			tok[i] = c->token;
@@ -271,7 +276,7 @@ drop:
 				continue; /* unknown: flood, and do not cache */
 			tok[ms.idx[u]] = __atomic_load_n(&net->entries[pos[u]].token,
 							 __ATOMIC_RELAXED);
-			c = fp_emc_slot(wl, ms.key[u]);
+			c = fp_emc_slot(wl, ms.key[u], net->id);
 			c->key = ms.key[u];
 			c->net = net->id;
 			c->token = tok[ms.idx[u]];
