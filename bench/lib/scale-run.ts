@@ -86,6 +86,7 @@ export async function runSetupTrial(
       const g = await Trafgen.start({
         name, sockets: sw.sockets.slice(offset, offset + n), ring: setup.ring,
         macs: Math.max(1, first.macs / 2), flows: first.flows, size: first.size, maxSize, cpu: GUEST_CPU,
+        tag: offset / 2, // pairs numbered across the guests: no two share a MAC
       });
       stops.push(cleanup.defer(`stop guest ${name}`, async () => {
         await g.stop();
