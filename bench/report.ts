@@ -121,7 +121,7 @@ function scale(d: Json): string {
   const w = d.worst as Json | undefined;
   const parts = w?.profile ? Object.entries(w.profile.parts as Record<string, number>).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}%`).join(', ') : '';
   return [
-    `## Scaling (\`npm run bench:scale\`, ${day(d)}, ${d.settings?.rounds ?? '?'} rounds x ${d.settings?.trials ?? '?'} trials per point)`, '',
+    `## Scaling (\`npm run bench:scale\`, ${day(d)}, ${(d.settings?.rounds ?? NaN) * (d.settings?.trials ?? NaN)} windows per point)`, '',
     'One thing grows at a time from the loop\'s case (2 ports, 2 MACs, 1 flow, 64 B). Busy cycles per packet on the',
     'forwarding lcore and the switch\'s Mpps, median [min–max] over the windows; x base and x io-fwd are medians of',
     'ratios of windows paired by trial and round (the same vCPU placement), against the dimension\'s first point on',
