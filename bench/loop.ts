@@ -11,13 +11,13 @@
 //                         [--switches fastpath,testpmd-io,ovs-dpdk] [--sizes 64,1500]
 //                         [--rings split,packed] [--install-ovs]
 import { spawnSync } from 'node:child_process';
-import { mkdir, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { readHugepages } from '../src/dataplane/eal-args.js';
 import { ALL_SWITCHES, parseArgs, USAGE, type LoopOptions, type SwitchName } from './lib/args.js';
-import { Cleanup } from './lib/cleanup.js';
+import { benchRun } from './lib/bench-run.js';
+import type { Cleanup } from './lib/cleanup.js';
 import { describeNoise, NOISE_WARN_PERCENT } from './lib/cpu-noise.js';
 import { FastpathSwitch, SWITCH_MAIN_CPU, SWITCH_MEMORY_MB, SWITCH_WORKER_CPU } from './lib/fastpath.js';
 import { GUEST_CPU } from './lib/guest.js';
@@ -27,14 +27,12 @@ import {
   type Cell, type CellSummary, type Trial,
 } from './lib/loop-report.js';
 import { cpuModel, describeMachine, machineLine } from './lib/machine.js';
-import { keepBenchOffCpu } from './lib/pin.js';
 import { OVS_INSTALL_HINT, ovsAvailable, OvsDpdkSwitch, ovsVersion } from './lib/ovs-dpdk.js';
 import type { SwitchUnderTest } from './lib/switch.js';
 import { TestpmdIoSwitch } from './lib/testpmd-io.js';
 import { runTrial, type TrialResult } from './lib/trial.js';
 import { crossCpuRoundTripNs } from './lib/xcpu.js';
 
-const BENCH_ROOT = '/run/fastpath-bench';
 const RESULTS = join(dirname(fileURLToPath(import.meta.url)), 'results', 'loop.json');
 /** Pages: one switch at a time plus the guest's quota. */
 const HUGEPAGES_NEEDED = SWITCH_MEMORY_MB / 2 + 128 / 2;
@@ -74,19 +72,6 @@ function chooseSwitches(opts: LoopOptions): SwitchName[] {
   return wanted.filter((n) => n !== 'ovs-dpdk');
 }
 
-/** Directories of bench runs that were SIGKILLed (their pid is gone): nobody else removes them. */
-async function sweepDeadRuns(): Promise<void> {
-  const names = await readdir(BENCH_ROOT).catch(() => [] as string[]);
-  for (const n of names) {
-    if (!/^\d+$/.test(n)) continue;
-    try {
-      process.kill(Number(n), 0);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ESRCH') await rm(join(BENCH_ROOT, n), { recursive: true, force: true });
-    }
-  }
-}
-
 async function main(): Promise<void> {
   const parsed = parseArgs(process.argv.slice(2));
   if (parsed === 'help') {
@@ -94,24 +79,9 @@ async function main(): Promise<void> {
     return;
   }
   const opts = parsed;
-  const cleanup = new Cleanup();
-  cleanup.installSignalHandlers();
-  // Per process, so a stale directory of another run is never ours to delete.
-  const root = join(BENCH_ROOT, String(process.pid));
-  keepBenchOffCpu(SWITCH_WORKER_CPU);
-  try {
-    const huge = readHugepages();
-    if (!huge.mounts.includes('/dev/hugepages') || huge.free2M < HUGEPAGES_NEEDED) {
-      throw new Error(`need ${HUGEPAGES_NEEDED} free 2 MiB hugepages on /dev/hugepages, have ${huge.free2M}`);
-    }
+  await benchRun(HUGEPAGES_NEEDED, async (cleanup, root) => {
     const switches = chooseSwitches(opts);
     const ovs = switches.includes('ovs-dpdk') ? await ovsVersion() : undefined;
-    await sweepDeadRuns();
-    cleanup.defer(`remove ${root}`, async () => {
-      await rm(root, { recursive: true, force: true });
-      await rmdir(BENCH_ROOT).catch(() => undefined); // only when no other run uses it
-    });
-    await mkdir(root, { recursive: true, mode: 0o755 });
 
     const cells: Cell[] = opts.sizes.flatMap((size) => opts.rings.map((ring) => ({ size, ring })));
     const total = cells.length * opts.trials * switches.length;
@@ -207,13 +177,7 @@ async function main(): Promise<void> {
     const svg = RESULTS.replace(/\.json$/, '.svg');
     await writeFile(svg, loopChartSvg(summaries, mline, opts));
     console.log(`\nwrote ${RESULTS} and ${svg}`);
-  } catch (e) {
-    // After a signal the pending steps fail as their processes go away:
-    // those errors are only noise; the signal handler sets the exit code.
-    if (!cleanup.interruptedBy) throw e;
-  } finally {
-    await cleanup.runAll(); // the same run as the signal handler's, if any
-  }
+  });
 }
 
 /** The DPDK release installed (what testpmd, the guest and fastpath link against). */

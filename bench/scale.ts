@@ -9,18 +9,16 @@
 // setup alternate inside a trial; setups alternate between trials; every
 // ratio pairs windows of the same trial and round.
 //   npm run bench:scale -- [--dims ports,macs,flows,sizes] [--seconds N] [--rounds N] [--trials N]
-import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { readHugepages } from '../src/dataplane/eal-args.js';
-import { Cleanup } from './lib/cleanup.js';
+import { benchRun } from './lib/bench-run.js';
 import { NOISE_WARN_PERCENT, describeNoise } from './lib/cpu-noise.js';
 import { SWITCH_MAIN_CPU, SWITCH_WORKER_CPU } from './lib/fastpath.js';
 import { GUEST_CPU } from './lib/guest.js';
 import { cpuModel, describeMachine, machineLine } from './lib/machine.js';
 import { perfAvailable, type Profile } from './lib/perf-profile.js';
-import { keepBenchOffCpu } from './lib/pin.js';
 import { parseScaleArgs, SCALE_USAGE, type Dim, type ScaleOptions } from './lib/scale-args.js';
 import { planDim, schedule, setupOrder, type Setup } from './lib/scale-plan.js';
 import {
@@ -29,7 +27,6 @@ import {
 import { runSetupTrial } from './lib/scale-run.js';
 import { round } from './lib/summary.js';
 
-const BENCH_ROOT = '/run/fastpath-bench';
 const DEFAULT_OUT = join(dirname(fileURLToPath(import.meta.url)), 'results', 'scale.json');
 /** Switch (256 MiB) plus guests: the 128-port point's four guests are the most. */
 const HUGEPAGES_NEEDED = 512;
@@ -52,24 +49,11 @@ async function main(): Promise<void> {
   }
   const opts = parsed;
   const out = opts.out ?? DEFAULT_OUT;
-  const cleanup = new Cleanup();
-  cleanup.installSignalHandlers();
-  const root = join(BENCH_ROOT, String(process.pid));
-  keepBenchOffCpu(SWITCH_WORKER_CPU);
-  try {
-    const huge = readHugepages();
-    if (!huge.mounts.includes('/dev/hugepages') || huge.free2M < HUGEPAGES_NEEDED) {
-      throw new Error(`need ${HUGEPAGES_NEEDED} free 2 MiB hugepages on /dev/hugepages, have ${huge.free2M}`);
-    }
+  await benchRun(HUGEPAGES_NEEDED, async (cleanup, root) => {
     if (opts.profile && !perfAvailable()) {
       console.log('note: perf is not installed (apt-get install linux-perf): no profiles; --no-profile silences this');
       opts.profile = false;
     }
-    cleanup.defer(`remove ${root}`, async () => {
-      await rm(root, { recursive: true, force: true });
-      await rmdir(BENCH_ROOT).catch(() => undefined);
-    });
-    await mkdir(root, { recursive: true, mode: 0o755 });
 
     const plans = opts.dims.map((dim) => ({ dim, setups: planDim(dim, opts.rings) }));
     const all = plans.flatMap((p) => p.setups);
@@ -157,11 +141,7 @@ async function main(): Promise<void> {
       written.push(svg);
     }
     console.log(`\nwrote ${written.join(', ')}`);
-  } catch (e) {
-    if (!cleanup.interruptedBy) throw e;
-  } finally {
-    await cleanup.runAll();
-  }
+  });
 }
 
 function roundSpread(s: { min: number; median: number; max: number }, d: number): { min: number; median: number; max: number } {
