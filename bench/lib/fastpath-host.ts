@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     } else if (m.type === 'rules') {
       installRules(dp, pairs, m.rules).then(
         (ms) => send({ type: 'rules', id: m.id, ms }),
-        (e: unknown) => send({ type: 'error', message: `rules: ${String(e)}` }),
+        (e: unknown) => send({ type: 'rules', id: m.id, ms: NaN, error: String(e) }),
       );
     } else if (m.type === 'stats') {
       dp.stats().then((s) => {

@@ -29,6 +29,7 @@ export type ToHost =
 export type FromHost =
   | { type: 'ready'; dpdkVersion: string; sockets: SocketDir[]; flowInstallMs: number }
   | { type: 'stats'; id: number; sample: SwitchSample; links: boolean[] }
-  | { type: 'rules'; id: number; ms: number }
+  /** The install time, or why it failed. */
+  | { type: 'rules'; id: number; ms: number; error?: string }
   | { type: 'error'; message: string }
   | { type: 'stopped' };

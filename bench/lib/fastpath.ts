@@ -136,7 +136,9 @@ export class FastpathSwitch implements SwitchUnderTest {
 
   /** Replace every network's flow table with `n` rules (0: none); resolves with the install time, ms. */
   async setRules(n: number): Promise<number> {
-    return (await this.call<'rules'>({ type: 'rules', rules: n }, 120_000)).ms;
+    const r = await this.call<'rules'>({ type: 'rules', rules: n }, 120_000);
+    if (r.error !== undefined) throw new Error(`fastpath host: ${n} rules: ${r.error}`);
+    return r.ms;
   }
 
   async waitLinks(up: boolean, timeoutMs: number): Promise<void> {
