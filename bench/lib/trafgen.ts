@@ -60,8 +60,9 @@ export class Trafgen extends TestpmdProcess {
     // Pool: every ring full plus the frames in flight (fp_trafgen.c), in
     // mbufs of mbufSize; EAL memory with room for the rest.
     const poolMb = Math.ceil((n * (2 * 256 + TRAFGEN_INFLIGHT) + 4096) * (mbufSize + 192) / 2 ** 20);
-    const hugeMb = 2 * Math.ceil((poolMb + 64) / 2) * 2;
-    const { eal, env } = containerEal({ name: o.name, ports, cpu: o.cpu, fwdCpu: o.cpu, hugeMb, memMb: hugeMb / 2 });
+    const memMb = 2 * Math.ceil((poolMb + 64) / 2); // whole 2 MiB pages
+    // The container's hugetlbfs quota: twice EAL's memory, as the testpmd CNFs get.
+    const { eal, env } = containerEal({ name: o.name, ports, cpu: o.cpu, fwdCpu: o.cpu, hugeMb: 2 * memMb, memMb });
     const argv = [
       TRAFGEN, ...eal, '--',
       '--pairs', String(n / 2), '--macs', String(o.macs), '--flows', String(o.flows), '--size', String(o.size),
