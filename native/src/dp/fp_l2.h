@@ -48,6 +48,21 @@ fp_mac_key_cmp(const void *a, const void *b, size_t len)
 	return x != y;
 }
 
+/*
+ * Slot of a MAC key of network `net` in a cache of 2^bits entries. The
+ * network is part of the slot, not only of the entry: networks are
+ * separate L2 domains, and a tenant that uses a neighbour network's MACs
+ * must not share (and keep evicting) that network's slots. Fibonacci
+ * hashing: one multiply, the top bits index the table; the network id goes
+ * above the key's 60 bits (MAC, VLAN id) and into its middle.
+ */
+static inline uint32_t
+fp_mac_slot(uint64_t key, uint16_t net, unsigned bits)
+{
+	return (uint32_t)(((key ^ (uint64_t)net << 60 ^ (uint64_t)net << 32) *
+			   0x9e3779b97f4a7c15ULL) >> (64 - bits));
+}
+
 static inline int
 fp_mac_is_group(const uint8_t *mac)
 {

@@ -40,16 +40,10 @@ fp_learn_allowed(const struct fp_port *in)
 	       __atomic_load_n(&in->n_macs, __ATOMIC_RELAXED) < in->mac_limit;
 }
 
-/* The network is part of the slot, not only of the entry: networks are
- * separate L2 domains, and a tenant that uses a neighbour network's MACs
- * must not evict that network's entries (nor share a slot with them). */
 static inline struct fp_emc_entry *
 fp_emc_slot(struct fp_worker_local *wl, uint64_t key, uint16_t net)
 {
-	/* Fibonacci hashing: one multiply, the top bits index the table; the
-	 * network id goes above the key's 60 bits (MAC, VLAN id). */
-	return &wl->emc[((key ^ (uint64_t)net << 60 ^ (uint64_t)net << 32) * 0x9e3779b97f4a7c15ULL) >>
-			(64 - FP_EMC_BITS)];
+	return &wl->emc[fp_mac_slot(key, net, FP_EMC_BITS)];
 }
 
 /* Whether the exact-match cache says this source is at this port already,
