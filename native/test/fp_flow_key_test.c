@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The classifier key of hand-built frames, without EAL: byte order, VLAN
  * offsets, IPv4/IPv6, L4 ports and TCP flags, fragments, truncation. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -215,7 +216,7 @@ test_not_ip(void)
  * paths, every tail overlap), a difference at each byte is seen, nothing
  * past n counts, and no byte past n is read: both spans end right at a
  * PROT_NONE page, as a tenant's frame may end at the end of its buffer.
- * fp_span_equal64 likewise over its 64 bytes, for spans 8..64.
+ * fp_flow_ref_match's vector compare likewise over its 64 bytes.
  */
 static void
 test_span_equal(void)
@@ -246,28 +247,170 @@ test_span_equal(void)
 		y[-1] = 2;
 		CHECK(fp_span_equal(x, y, n));
 	}
-	/* fp_span_equal64: 64 readable bytes ending at the guard pages, spans
-	 * 8..64 at their start; what lies past the span never counts. */
-	for (uint32_t n = 8; n <= 64; n++) {
+	/* fp_flow_ref_match's vector compare: 64 readable bytes ending at
+	 * the guard pages, a parse's read bits of every shape; a byte counts
+	 * exactly when its bit is set. */
+	for (uint32_t n = 0; n < 200; n++) {
 		uint8_t *x = mem + psz - 64, *y = mem + 3 * psz - 64;
+		struct fp_flow_parse p = { .span = 64, .read = 0 };
+		struct fp_flow_ref r = { .vid = FP_FLOW_REF_NONE };
 
 		for (uint32_t i = 0; i < 64; i++) {
-			x[i] = (uint8_t)(i * 5 + n);
-			y[i] = i < n ? x[i] : (uint8_t)~x[i];
+			x[i] = y[i] = (uint8_t)(i * 5 + n);
+			if ((i * 7 + n * 13) % 5 < 2 || n == 0)
+				p.read |= 1ull << i;
 		}
-		CHECK(fp_span_equal64(x, y, n));
-		for (uint32_t i = 0; i < n; i++) {
+		fp_flow_ref_set(&r, x, 64, p, 0, 0, 1);
+		CHECK(fp_flow_ref_match(&r, y, 64, 0, 0, 1));
+		for (uint32_t i = 0; i < 64; i++) {
 			y[i] ^= 0x80;
-			CHECK(!fp_span_equal64(x, y, n));
-			y[i] ^= 0x80;
+			CHECK(fp_flow_ref_match(&r, y, 64, 0, 0, 1) == !((p.read >> i) & 1));
+			y[i] ^= 0x81;
+			CHECK(fp_flow_ref_match(&r, y, 64, 0, 0, 1) == !((p.read >> i) & 1));
+			y[i] ^= 0x01;
 		}
+		/* Not readable for 64: the whole span counts, read or not. */
+		y[63] ^= 0x20;
+		CHECK(!fp_flow_ref_match(&r, y, 64, 0, 0, 0));
+		y[63] ^= 0x20;
+		CHECK(fp_flow_ref_match(&r, y, 64, 0, 0, 0));
+		CHECK(!fp_flow_ref_match(&r, y, 64, 1, 0, 1)); /* another VLAN */
+		CHECK(!fp_flow_ref_match(&r, y, 64, 0, 1, 1)); /* tagged */
+		CHECK(!fp_flow_ref_match(&r, y, 63, 0, 0, 1)); /* shorter than the span */
 	}
 	munmap(mem, (size_t)psz * 4);
+}
+
+static uint32_t rng = 12345;
+
+static uint32_t
+next_rand(void)
+{
+	rng = rng * 1103515245u + 12345u;
+	return rng >> 8;
+}
+
+/* A key mask with the given key bytes [off, off + len) set. */
+static void
+mask_bytes(uint64_t *mask, size_t off, size_t len)
+{
+	memset((uint8_t *)mask + off, 0xff, len);
+}
+
+/* a, a frame of a random kind: IPv4 TCP (later fragments too) or IPv6
+ * with UDP or a hop-by-hop header, tagged or not; returns its length. */
+static uint32_t
+random_frame(uint8_t *a, int *tag)
+{
+	uint32_t r = next_rand(), len;
+
+	*tag = r & 1;
+	len = ipv4_tcp(a, *tag, (r & 6) == 0 ? 0x00b9 : 0);
+	if (r & 8) {
+		uint8_t *ip = a + (*tag ? 18 : 14);
+
+		ip[-2] = 0x86;
+		ip[-1] = 0xdd;
+		ip[0] = 0x60;
+		ip[6] = 17; /* UDP, or one extension header that ends in 64 bytes */
+		if (r & 16) {
+			ip[6] = r & 32 ? FP_IP6_HOPOPTS : FP_IP6_FRAGMENT;
+			ip[40] = FP_IP6_NONE;
+			ip[43] = (uint8_t)(r & 64 ? 0x08 : 0x01); /* a later fragment, or MF */
+		}
+		len = 100;
+	}
+	return len;
+}
+
+/*
+ * The promise fp_flow_ref_match makes, for every kind of table: a frame
+ * that matches the reference gets the reference's masked key. Frames are
+ * a tenant's choice, so b is a random frame a with random bits flipped
+ * anywhere in its first 64 bytes (addresses, ethertype, tag, IHL, fragment
+ * bits, next headers, ids, checksums, sequence numbers) and a random
+ * length. And the point of it: frames of one flow that differ only in
+ * what no rule reads (IPv4 id, TTL, checksum, TCP sequence numbers, the
+ * addresses when no rule matches them) do match.
+ */
+static void
+test_ref_match(void)
+{
+	static const struct { size_t off, len; } fields[] = {
+		{ offsetof(struct fp_flow_key, nw_dst), 16 },
+		{ offsetof(struct fp_flow_key, tp_src), 4 },
+		{ offsetof(struct fp_flow_key, dl_dst), 4 }, /* a group of 4 bytes */
+		{ offsetof(struct fp_flow_key, dl_dst) + 4, 4 },
+		{ offsetof(struct fp_flow_key, dl_src) + 2, 4 },
+		{ offsetof(struct fp_flow_key, nw_src), 16 },
+		{ offsetof(struct fp_flow_key, dl_type), 4 }, /* with tcp_flags */
+	};
+	unsigned matched = 0, compared = 0, ids = 0;
+
+	for (unsigned set = 0; set < 128; set++) {
+		uint64_t mask[8] = { 0 }, bits;
+
+		mask_bytes(mask, 0, 1); /* proto: every table reads the head */
+		for (unsigned f = 0; f < 7; f++)
+			if (set & (1u << f))
+				mask_bytes(mask, fields[f].off, fields[f].len);
+		bits = fp_flow_key_bits(mask);
+		/* One reference for the whole run, as in a burst: it keeps its
+		 * mask while the layout does, and must not when it changes. */
+		struct fp_flow_ref r = { .vid = FP_FLOW_REF_NONE };
+
+		for (unsigned i = 0; i < 64; i++)
+			CHECK(((bits >> i) & 1) == (((uint8_t *)mask)[i] != 0));
+		for (unsigned t = 0; t < 3000; t++) {
+			_Alignas(16) uint8_t a[128], b[128];
+			struct fp_flow_key ka, kb;
+			int tag;
+			uint32_t la = random_frame(a, &tag), lb;
+			uint16_t vid = tag ? 100 : 0;
+			struct fp_flow_parse pa;
+			int id_only = 1;
+
+			memcpy(b, a, sizeof(b));
+			for (unsigned c = 1 + next_rand() % 3; c > 0; c--) {
+				unsigned at = next_rand() % 64;
+
+				b[at] ^= (uint8_t)(1u << (next_rand() % 8));
+				/* IPv4 TOS, length, id, TTL, checksum; TCP
+				 * sequence numbers (untagged IPv4 TCP) */
+				id_only &= !tag && a[12] == 0x08 &&
+					   ((at >= 15 && at < 20) || at == 22 || at == 24 || at == 25 ||
+					    (at >= 38 && at < 46));
+			}
+			lb = (next_rand() & 3) ? la : la - 1 - next_rand() % 30;
+			pa = fp_flow_key_parse(&ka, a, la, vid, tag, 1, bits);
+			fp_flow_ref_set(&r, a, la, pa, vid, (uint8_t)tag, 1);
+			if (!fp_flow_ref_match(&r, b, lb, vid, (uint8_t)tag, 1)) {
+				/* A flow's own frames must not miss (when the
+				 * ids alone changed and the length did not). */
+				CHECK(!(id_only && lb == la && (a[20] & 0x1f) == 0 && a[21] == 0));
+				continue;
+			}
+			compared++;
+			fp_flow_key_parse(&kb, b, lb, vid, tag, 1, bits);
+			for (unsigned w = 0; w < 8; w++) {
+				((fp_key_word *)&ka)[w] &= mask[w];
+				((fp_key_word *)&kb)[w] &= mask[w];
+			}
+			CHECK(memcmp(&ka, &kb, sizeof(ka)) == 0);
+			matched += memcmp(a, b, 64) != 0;
+			ids += id_only && memcmp(a, b, 64) != 0;
+		}
+	}
+	/* The shortcut is taken, for frames that differ. */
+	CHECK(compared > 50000 && matched > 20000 && ids > 1000);
+	printf("ref match: %u of %u random pairs matched, %u of them different frames, %u in ids only\n",
+	       compared, 128u * 3000u, matched, ids);
 }
 
 int
 main(void)
 {
+	test_ref_match();
 	test_span_equal();
 	test_ipv4();
 	test_ipv4_options();

@@ -128,6 +128,7 @@ struct fp_flow_table {
 	/* Bytes of fp_flow_key some rule looks at: keys are masked with it, so
 	 * packets that differ only elsewhere share a flow cache entry. */
 	uint64_t key_mask[sizeof(struct fp_flow_key) / 8];
+	uint64_t key_bits;              /* the same, a bit per byte (fp_flow_key_bits) */
 	uint32_t gen;                   /* unique per table, never 0: flow
 	                                 * cache entries of other tables miss */
 

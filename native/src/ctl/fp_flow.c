@@ -14,6 +14,7 @@
 #include <rte_acl.h>
 #include <rte_malloc.h>
 
+#include "../dp/fp_flow_key.h"
 #include "fp_ctl.h"
 
 #define FP_FLOW_MAX_RULES (1u << 20)
@@ -119,6 +120,7 @@ fp_flow_prepare(struct fp_flow_table *t, uint16_t net, char *err)
 			free(in_slot);
 			return -EINVAL;
 		}
+		t->key_bits = fp_flow_key_bits(t->key_mask);
 	}
 	free(in_slot);
 	return 0;

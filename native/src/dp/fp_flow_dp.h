@@ -120,7 +120,7 @@ fp_flow_apply(struct fp_worker_local *wl, const struct fp_snapshot *s, struct fp
 static inline void
 fp_flow_key_mask(struct fp_flow_key *k, const uint64_t *mask)
 {
-	uint64_t *w = (uint64_t *)k;
+	fp_key_word *w = (fp_key_word *)k;
 
 	for (unsigned i = 0; i < sizeof(*k) / 8; i++)
 		w[i] &= mask[i];
@@ -129,7 +129,7 @@ fp_flow_key_mask(struct fp_flow_key *k, const uint64_t *mask)
 static inline int
 fp_flow_key_eq(const struct fp_flow_key *a, const struct fp_flow_key *b)
 {
-	const uint64_t *x = (const uint64_t *)a, *y = (const uint64_t *)b;
+	const fp_key_word *x = (const fp_key_word *)a, *y = (const fp_key_word *)b;
 	uint64_t d = 0;
 
 	for (unsigned i = 0; i < sizeof(*a) / 8; i++)
@@ -142,30 +142,6 @@ static inline int
 fp_flow_room64(const struct rte_mbuf *m)
 {
 	return m->buf_len >= m->data_off + 64u;
-}
-
-/*
- * Whether frame b gets the key frame a got, without building it: the same
- * VLAN state, the same bytes over everything a's key depended on (pa.span),
- * and a length that keeps every length check the same: at least that span,
- * or, when a length decided something for a (pa.cut), exactly a's length.
- * Headers that reach further (IPv4 options, IPv6 extension headers) simply
- * have a longer span. room_a: fp_flow_room64(a), known by the caller.
- */
-static inline int
-fp_flow_same_headers(const struct rte_mbuf *a, const struct rte_mbuf *b, struct fp_flow_parse pa,
-		     uint16_t va, uint16_t vb, uint8_t ta, uint8_t tb, int room_a)
-{
-	uint32_t la = rte_pktmbuf_data_len(a), lb = rte_pktmbuf_data_len(b);
-	const uint8_t *x = rte_pktmbuf_mtod(a, const uint8_t *), *y = rte_pktmbuf_mtod(b, const uint8_t *);
-
-	if (va != vb || ta != tb || (pa.cut ? lb != la : lb < pa.span))
-		return 0;
-	/* span >= 14 (the Ethernet header), and both frames hold it. The
-	 * common case, plain headers in our mbufs, takes no loop. */
-	if (likely(pa.span <= 64 && room_a && fp_flow_room64(b)))
-		return fp_span_equal64(x, y, pa.span);
-	return fp_span_equal(x, y, pa.span);
 }
 
 /* The port a rule's frames go to when it is a plain output to one other
@@ -187,7 +163,7 @@ fp_flow_plain_output(const struct fp_snapshot *s, const struct fp_port *in,
 static inline uint32_t
 fp_flow_key_hash(const struct fp_flow_key *k)
 {
-	const uint64_t *w = (const uint64_t *)k;
+	const fp_key_word *w = (const fp_key_word *)k;
 	uint64_t h = 0;
 
 	for (unsigned i = 0; i < sizeof(*k) / 8; i++)
@@ -231,12 +207,13 @@ fp_flow_cache_put(struct fp_flow_cache *c, const struct fp_flow_key *key, uint32
 }
 
 /*
- * Classify and apply; frames consumed here become NULL in pkts. Keys are
+ * Classify and apply; frames consumed here become NULL in pkts. Returns
+ * how many are left for L2 switching (rule `normal`, or no rule). Keys are
  * masked to the bytes the table looks at; a frame with the same key as the
  * one before it takes its result, others try the worker's exact-match
  * cache, and only what both miss goes to rte_acl_classify (one call).
  */
-static void
+static uint16_t
 fp_flow_burst(struct fp_worker_local *wl, const struct fp_snapshot *s, struct fp_port *in,
 	      const struct fp_flow_table *ft, struct rte_mbuf **pkts, uint16_t n,
 	      uint16_t *vids, uint8_t *tagged)
@@ -250,14 +227,10 @@ fp_flow_burst(struct fp_worker_local *wl, const struct fp_snapshot *s, struct fp
 	uint16_t idx[FP_BURST], miss[FP_BURST];
 	uint32_t mhash[FP_BURST]; /* the misses' key hashes */
 	uint8_t dup[FP_BURST];
-	uint16_t k = 0, nk = 0, n_miss = 0, no_l4 = 0;
+	uint16_t k = 0, nk = 0, n_miss = 0, no_l4 = 0, left = 0;
 	/* The last frame whose key was built, and what building it read:
-	 * frames with the same headers get its result. */
-	struct fp_flow_parse prev = { 0 };
-	const struct rte_mbuf *ref = NULL;
-	uint16_t ref_vid = 0;
-	uint8_t ref_tag = 0;
-	int ref_room = 0;
+	 * frames that match it get its result (fp_flow_ref_match). */
+	struct fp_flow_ref ref = { .vid = FP_FLOW_REF_NONE };
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -272,21 +245,22 @@ fp_flow_burst(struct fp_worker_local *wl, const struct fp_snapshot *s, struct fp
 			k++;
 			continue;
 		}
-		/* Same headers as the frame before (benchmarks, bulk transfers
-		 * with fixed IP ids): same result, no key needed. */
-		if (ref != NULL &&
-		    fp_flow_same_headers(ref, m, prev, ref_vid, vids[i], ref_tag, tagged[i], ref_room)) {
-			no_l4 += prev.no_l4;
+		const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+		uint32_t len = rte_pktmbuf_data_len(m);
+		int room = fp_flow_room64(m);
+		struct fp_flow_parse pa;
+
+		/* The same bytes where the frame before's parse read (the
+		 * frames of one flow, whatever their IP ids and sequence
+		 * numbers): same result, no key needed. */
+		if (fp_flow_ref_match(&ref, frame, len, vids[i], tagged[i], room)) {
+			no_l4 += ref.p.no_l4;
 			dup[k++] = 1;
 			continue;
 		}
-		prev = fp_flow_key_build(key, rte_pktmbuf_mtod(m, const uint8_t *),
-					 rte_pktmbuf_data_len(m), vids[i], tagged[i], in->slot);
-		ref = m;
-		ref_vid = vids[i];
-		ref_tag = tagged[i];
-		ref_room = fp_flow_room64(m);
-		no_l4 += prev.no_l4;
+		pa = fp_flow_key_parse(key, frame, len, vids[i], tagged[i], in->slot, ft->key_bits);
+		fp_flow_ref_set(&ref, frame, len, pa, vids[i], tagged[i], room);
+		no_l4 += pa.no_l4;
 		fp_flow_key_mask(key, ft->key_mask);
 		/* Frame k - 1's key is last: it was built or was a dup of it. */
 		if (k > 0 && fp_flow_key_eq(key, last)) {
@@ -343,6 +317,8 @@ fp_flow_burst(struct fp_worker_local *wl, const struct fp_snapshot *s, struct fp
 			pkts[i] = NULL;
 		} else if (!fp_flow_apply(wl, s, in, ft, res[j], pkts[i], &vids[i], &tagged[i])) {
 			pkts[i] = NULL;
+		} else {
+			left++;
 		}
 	}
 	if (run_pkts > 0) {
@@ -351,6 +327,7 @@ fp_flow_burst(struct fp_worker_local *wl, const struct fp_snapshot *s, struct fp
 	}
 	if (unlikely(no_l4 > 0))
 		fp_count(in, wl->idx, FP_PORT_rx_no_l4, no_l4);
+	return left;
 }
 
 #endif

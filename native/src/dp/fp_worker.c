@@ -253,7 +253,8 @@ drop:
 	if (unlikely(ft != NULL)) {
 		/* Flow rules first; what they leave to `normal` is switched below,
 		 * with the VLAN and destination MAC they may have rewritten. */
-		fp_flow_burst(wl, s, in, ft, pkts, n, vids, tagged);
+		if (fp_flow_burst(wl, s, in, ft, pkts, n, vids, tagged) == 0)
+			return; /* every frame had its fate: nothing to switch */
 		for (uint16_t i = 0; i < n; i++)
 			if (pkts[i] != NULL)
 				fp_l2_lookup(wl, net, version,
