@@ -27,7 +27,7 @@ import {
   type Cell, type CellSummary, type Trial,
 } from './lib/loop-report.js';
 import { cpuModel, describeMachine, machineLine } from './lib/machine.js';
-import { OVS_INSTALL_HINT, ovsAvailable, OvsDpdkSwitch, ovsVersion } from './lib/ovs-dpdk.js';
+import { installOvs, OVS_INSTALL_HINT, ovsAvailable, OvsDpdkSwitch, ovsVersion } from './lib/ovs-dpdk.js';
 import type { SwitchUnderTest } from './lib/switch.js';
 import { TestpmdIoSwitch } from './lib/testpmd-io.js';
 import { runTrial, type TrialResult } from './lib/trial.js';
@@ -48,15 +48,6 @@ async function startSwitch(name: SwitchName, cleanup: Cleanup, root: string, tag
     case 'testpmd-io': return TestpmdIoSwitch.start(cleanup, root, tag);
     case 'ovs-dpdk': return OvsDpdkSwitch.start(cleanup, root, tag);
   }
-}
-
-function installOvs(): void {
-  console.log('installing OVS-DPDK: apt-get install -y openvswitch-switch-dpdk');
-  const r = spawnSync('apt-get', ['install', '-y', 'openvswitch-switch-dpdk'], {
-    stdio: 'inherit',
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
-  if (r.status !== 0 || !ovsAvailable()) throw new Error(`apt-get install openvswitch-switch-dpdk failed (${r.status ?? r.signal ?? r.error?.message})`);
 }
 
 /** The switches to run: --switches, else all three when OVS-DPDK is installed (or --install-ovs). */

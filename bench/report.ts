@@ -114,9 +114,9 @@ function scale(d: Json): string {
   const dims = [...new Set((d.rows as Json[]).map((r) => r.dim as string))];
   const tables = dims.map((dim) => {
     const body = (d.rows as Json[]).filter((r) => r.dim === dim).map((r) => [
-      `${r.point}${dim === 'sizes' ? ` ${r.ring}` : ''}`, r.switch, sp(r.cyclesPerPacket, 1), sp(r.mpps, 2), sp(r.vsBase, 2, 'x'), sp(r.vsIo, 2, 'x'),
+      `${r.point}${dim === 'sizes' ? ` ${r.ring}` : ''}`, r.switch, sp(r.cyclesPerPacket, 1), sp(r.mpps, 2), sp(r.vsBase, 2, 'x'), sp(r.vsIo, 2, 'x'), sp(r.vsOvs, 2, 'x'),
     ]);
-    return [`### ${dim}`, '', block(table(['point', 'switch', 'cycles/packet', 'Mpps', 'x base', 'x io-fwd'], body))].join('\n');
+    return [`### ${dim}`, '', block(table(['point', 'switch', 'cycles/packet', 'Mpps', 'x base', 'x io-fwd', 'x OVS'], body))].join('\n');
   });
   const w = d.worst as Json | undefined;
   const parts = w?.profile ? Object.entries(w.profile.parts as Record<string, number>).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}%`).join(', ') : '';
@@ -125,7 +125,8 @@ function scale(d: Json): string {
     'One thing grows at a time from the loop\'s case (2 ports, 2 MACs, 1 flow, 64 B). Busy cycles per packet on the',
     'forwarding lcore and the switch\'s Mpps, median [min–max] over the windows; x base and x io-fwd are medians of',
     'ratios of windows paired by trial and round (the same vCPU placement), against the dimension\'s first point on',
-    'the same switch and against testpmd io-fwd at the same point.', '',
+    'the same switch and against testpmd io-fwd and OVS-DPDK at the same point (x OVS under 1: fastpath spends',
+    'fewer cycles per packet).', '',
     ...(d.targets as Json[]).map((t) => `- ${t.met === undefined || t.met === null ? 'not measured' : t.met ? 'met' : '**not met**'}: ${t.what}${t.ratio ? ` (${spread(t.ratio.median, t.ratio.min, t.ratio.max, 2)}x)` : ''}`),
     '', `Where cost per packet starts to grow (1.10x the base): ${(d.growth as string[]).join('; ')}.`,
     ...(w ? ['', `Worst point: ${w.dim}, ${w.point} (${w.ring}), ${fx(w.ratio, 2)}x ${w.against}${parts ? `; forwarding CPU by part: ${parts}` : ''}.`] : []),

@@ -17,6 +17,7 @@ import { benchRun } from './lib/bench-run.js';
 import { NOISE_WARN_PERCENT, describeNoise } from './lib/cpu-noise.js';
 import { SWITCH_MAIN_CPU, SWITCH_WORKER_CPU } from './lib/fastpath.js';
 import { GUEST_CPU } from './lib/guest.js';
+import { installOvs, OVS_INSTALL_HINT, ovsAvailable } from './lib/ovs-dpdk.js';
 import { cpuModel, describeMachine, machineLine } from './lib/machine.js';
 import { perfAvailable, type Profile } from './lib/perf-profile.js';
 import { parseScaleArgs, SCALE_USAGE, type Dim, type ScaleOptions } from './lib/scale-args.js';
@@ -55,7 +56,16 @@ async function main(): Promise<void> {
       opts.profile = false;
     }
 
-    const plans = opts.dims.map((dim) => ({ dim, setups: planDim(dim, opts.rings) }));
+    let ovs = opts.ovs !== false && ovsAvailable();
+    if (opts.ovs !== false && !ovs) {
+      if (opts.installOvs) {
+        installOvs();
+        ovs = true;
+      } else {
+        console.log(`note: OVS-DPDK (ovs-vswitchd-dpdk) is not installed, its rows are skipped; to add them: ${OVS_INSTALL_HINT}`);
+      }
+    }
+    const plans = opts.dims.map((dim) => ({ dim, setups: planDim(dim, opts.rings, ovs) }));
     const all = plans.flatMap((p) => p.setups);
     console.log(machineLine(describeMachine(0, ''), new Date().toISOString()));
     console.log(`CPU: ${cpuModel()}`);
@@ -80,7 +90,7 @@ async function main(): Promise<void> {
         for (const d of setupOrder(data, t)) {
           const s = d.setup;
           done++;
-          const tag = `${dim[0]}${s.switch === 'fastpath' ? 'f' : 'i'}${s.ports}${s.ring[0]}${t}`;
+          const tag = `${dim[0]}${s.switch[0]}${s.ports}${s.ring[0]}${t}`;
           console.log(`[${done}/${total}] ${dim}: ${s.switch}, ${s.ports} ports, ${s.ring} rings, trial ${t}/${sched.trials} ...`);
           // One profile per point: the last trial's.
           const r = await runSetupTrial(s, { ...opts, ...sched, profile: opts.profile && t === sched.trials }, cleanup, root, tag, t, (text) => console.log(`  ${text}`));
@@ -90,7 +100,7 @@ async function main(): Promise<void> {
             if (w.noise && describeNoise(w.noise).disturbed) disturbed.push(`${dim}, ${s.switch}, ${w.point}, trial ${t} round ${w.round}: ${describeNoise(w.noise).text}`);
           }
           if (Object.keys(r.profiles).length > 0) profiles[`${dim}|${s.ring}`] = { ...profiles[`${dim}|${s.ring}`], ...r.profiles };
-          for (const [rules, ms] of Object.entries(r.ruleInstallMs)) (installs[rules] ??= []).push(...ms);
+          for (const [rules, ms] of Object.entries(r.ruleInstallMs)) (installs[`${s.switch}, ${rules}`] ??= []).push(...ms);
         }
       }
       const dimRows = summarizeDim(dim, data);
@@ -116,7 +126,10 @@ async function main(): Promise<void> {
         console.log('  (no profile: perf not available or --no-profile)');
       }
     }
-    for (const [rules, ms] of Object.entries(installs)) console.log(`flow table of ${rules} rules installed in ${ms.join(', ')} ms`);
+    for (const [what, ms] of Object.entries(installs)) {
+      const [sw, rules] = what.split(', ');
+      console.log(`${sw}: flow table of ${rules} rules installed in ${ms.join(', ')} ms`);
+    }
     console.log(disturbed.length === 0
       ? `forwarding CPU ${SWITCH_WORKER_CPU}: no window was disturbed (other tasks and steal time under ${NOISE_WARN_PERCENT}%)`
       : `WARNING: ${disturbed.length} windows had another task or the hypervisor on the forwarding CPU:\n  ${disturbed.join('\n  ')}`);
@@ -126,6 +139,7 @@ async function main(): Promise<void> {
         ...r,
         cyclesPerPacket: roundSpread(r.cyclesPerPacket, 1), mpps: roundSpread(r.mpps, 3), busyPercent: round(r.busyPercent, 1),
         ...(r.vsBase && { vsBase: roundSpread(r.vsBase, 3) }), ...(r.vsIo && { vsIo: roundSpread(r.vsIo, 3) }),
+        ...(r.vsOvs && { vsOvs: roundSpread(r.vsOvs, 3) }),
       })),
       growth, targets: ts, worst: worst && { dim: worst.row.dim, point: worst.row.point, ring: worst.row.ring, ratio: round(worst.ratio, 3), against: worst.against, profile: worstProfile },
       profiles, rule_install_ms: installs, disturbed, machine, date,

@@ -2,17 +2,21 @@
 // The third switch under test: Open vSwitch 3.1 with its DPDK datapath
 // (Debian `openvswitch-switch-dpdk`), as people deploy it for vhost-user
 // guests: bridge br0 (datapath_type=netdev), two dpdkvhostuserclient ports
-// and two OpenFlow rules (port 1 -> 2, 2 -> 1). Never the system service:
+// and two OpenFlow rules (port 1 -> 2, 2 -> 1). The scaling bench asks for
+// more: a bridge per port pair (br<i>, ports 1 and 2 of each), MAC learning
+// (the NORMAL action, what fastpath's L2 switching does) and rule tables
+// replaced at run time (setRules). Never the system service:
 // every trial starts its own ovsdb-server and ovs-vswitchd with their own
 // database, run, log and socket directories under the bench root, the
 // same CPUs (main lcore 0, one PMD thread on CPU 1) and 256 MiB of
 // hugepages like the other switches.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { Cleanup } from './cleanup.js';
+import { loopFlowTexts } from './flow-rules.js';
 import { SWITCH_MAIN_CPU, SWITCH_MEMORY_MB, SWITCH_WORKER_CPU } from './fastpath.js';
 import type { SocketDir } from './guest.js';
 import type { SwitchSample, SwitchUnderTest } from './switch.js';
@@ -24,10 +28,42 @@ const OVS_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
 export const OVS_INSTALL_HINT = 'apt-get install -y openvswitch-switch-dpdk (or run the bench with --install-ovs)';
 const START_TIMEOUT_MS = 60_000;
 const CMD_TIMEOUT_MS = 15_000;
-const PORTS = ['vhu0', 'vhu1'] as const;
+
+export interface OvsOptions {
+  /** Port pairs, bridge br<i> for pair i (default 1). */
+  pairs?: number;
+  /** loop: in_port rules 1 -> 2 and 2 -> 1 (the loop bench); normal: MAC learning. */
+  mode?: 'loop' | 'normal';
+  /** MAC learning table entries per bridge (OVS's default is 2048). */
+  macTableSize?: number;
+}
+
+/**
+ * One of the benches' flow texts (bench/lib/flow-rules.ts) as ovs-ofctl
+ * takes it: OVS matches transport ports by value/mask, not by range, so a
+ * range must be an aligned power-of-two block (the decoys' are).
+ */
+export function ovsFlowText(text: string): string {
+  return text.replace(/\b(tp_(?:src|dst))=(\d+)-(\d+)/g, (_m, f: string, a: string, b: string) => {
+    const lo = Number(a);
+    const size = Number(b) - lo + 1;
+    if (size <= 0 || (size & (size - 1)) !== 0 || lo % size !== 0) throw new Error(`OVS cannot match ${f}=${a}-${b}: not an aligned power-of-two block`);
+    return `${f}=0x${lo.toString(16)}/0x${((0xffff & ~(size - 1)) >>> 0).toString(16)}`;
+  });
+}
 
 export function ovsAvailable(): boolean {
   return existsSync(OVS_VSWITCHD_DPDK) && existsSync(OVS_SCHEMA);
+}
+
+/** The benches' --install-ovs. */
+export function installOvs(): void {
+  console.log('installing OVS-DPDK: apt-get install -y openvswitch-switch-dpdk');
+  const r = spawnSync('apt-get', ['install', '-y', 'openvswitch-switch-dpdk'], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+  if (r.status !== 0 || !ovsAvailable()) throw new Error(`apt-get install openvswitch-switch-dpdk failed (${r.status ?? r.signal ?? r.error?.message})`);
 }
 
 /** `ovs-vswitchd-dpdk --version`, e.g. "3.1.0" and "DPDK 22.11.x". */
@@ -92,9 +128,13 @@ export class OvsDpdkSwitch implements SwitchUnderTest {
     private readonly env: NodeJS.ProcessEnv,
     private readonly vswitchdCtl: string,
     private readonly undo: Array<() => Promise<void>>,
+    private readonly base: string,
+    private readonly mode: 'loop' | 'normal',
   ) {}
 
-  static async start(cleanup: Cleanup, root: string, tag: string): Promise<OvsDpdkSwitch> {
+  static async start(cleanup: Cleanup, root: string, tag: string, o: OvsOptions = {}): Promise<OvsDpdkSwitch> {
+    const pairs = o.pairs ?? 1;
+    const mode = o.mode ?? 'loop';
     if (!ovsAvailable()) throw new Error(`OVS-DPDK is not installed: ${OVS_INSTALL_HINT}`);
     const prefix = `fpbench-ovs-${process.pid}-${tag}`;
     const base = join(root, `ovs-${tag}`);
@@ -102,7 +142,7 @@ export class OvsDpdkSwitch implements SwitchUnderTest {
     // One directory per socket, as for the other switches. The guest's
     // virtio_user serves them (server=1); OVS connects as the client
     // (dpdkvhostuserclient, the port type OVS recommends) and reconnects.
-    const sockets: SocketDir[] = ['p0', 'p1'].map((d) => ({ hostDir: join(base, d), sock: 'sock', guestServes: true }));
+    const sockets: SocketDir[] = Array.from({ length: 2 * pairs }, (_, i) => ({ hostDir: join(base, `p${i}`), sock: 'sock', guestServes: true }));
     const undo = [cleanup.defer(`remove ${base}`, () => rm(base, { recursive: true, force: true }))];
     for (const d of [run_, ...sockets.map((s) => s.hostDir)]) await mkdir(d, { recursive: true, mode: 0o755 });
     undo.push(cleanup.defer(`remove /var/run/dpdk/${prefix}`, () => removeEalRuntimeDir(prefix)));
@@ -173,18 +213,38 @@ export class OvsDpdkSwitch implements SwitchUnderTest {
     // DPDK init and the mempools take a few seconds; vsctl waits for the
     // daemon to apply each change (no --no-wait from here on).
     await until(async () => existsSync(vswitchdCtl), (x) => x, 'ovs-vswitchd control socket', START_TIMEOUT_MS);
-    await vsctl('add-br', 'br0', '--', 'set', 'bridge', 'br0', 'datapath_type=netdev', 'fail-mode=secure');
-    for (let i = 0; i < PORTS.length; i++) {
+    for (let b = 0; b < pairs; b++) {
+      const br = `br${b}`;
       await vsctl(
-        'add-port', 'br0', PORTS[i]!, '--', 'set', 'Interface', PORTS[i]!, 'type=dpdkvhostuserclient',
-        `options:vhost-server-path=${join(sockets[i]!.hostDir, sockets[i]!.sock)}`, `ofport_request=${i + 1}`,
+        'add-br', br, '--', 'set', 'bridge', br, 'datapath_type=netdev', 'fail-mode=secure',
+        ...(o.macTableSize ? [`other_config:mac-table-size=${o.macTableSize}`] : []),
       );
+      for (const side of [0, 1]) {
+        const i = 2 * b + side;
+        await vsctl(
+          'add-port', br, `vhu${i}`, '--', 'set', 'Interface', `vhu${i}`, 'type=dpdkvhostuserclient',
+          `options:vhost-server-path=${join(sockets[i]!.hostDir, sockets[i]!.sock)}`, `ofport_request=${side + 1}`,
+        );
+      }
     }
-    const ofctl = (...args: string[]): Promise<string> => run('ovs-ofctl', args, env);
-    await ofctl('del-flows', 'br0');
-    await ofctl('add-flow', 'br0', 'in_port=1,actions=output:2');
-    await ofctl('add-flow', 'br0', 'in_port=2,actions=output:1');
-    return new OvsDpdkSwitch(sockets, env, vswitchdCtl, undo);
+    const sw = new OvsDpdkSwitch(sockets, env, vswitchdCtl, undo, base, mode);
+    await sw.setRules(0);
+    return sw;
+  }
+
+  /**
+   * Replace every bridge's flow table: n of the benches' rules
+   * (loopFlowTexts: decoys, then in_port 1 -> 2 and 2 -> 1), or with n = 0
+   * the switch's own mode. Returns how long ovs-ofctl took, ms.
+   */
+  async setRules(n: number): Promise<number> {
+    const texts = n > 0 ? loopFlowTexts(n, ['1', '2']).map(ovsFlowText)
+      : this.mode === 'normal' ? ['priority=0,actions=NORMAL'] : ['in_port=1,actions=output:2', 'in_port=2,actions=output:1'];
+    const file = join(this.base, 'flows.txt');
+    await writeFile(file, `${texts.join('\n')}\n`);
+    const t0 = performance.now();
+    for (let b = 0; b < this.sockets.length / 2; b++) await run('ovs-ofctl', ['replace-flows', `br${b}`, file], this.env, CMD_TIMEOUT_MS * 8);
+    return performance.now() - t0;
   }
 
   private appctl(...args: string[]): Promise<string> {
@@ -203,7 +263,7 @@ export class OvsDpdkSwitch implements SwitchUnderTest {
         const out = await run('ovs-vsctl', [`--db=unix:${join(this.env.OVS_RUNDIR!, 'db.sock')}`, '--bare', '--columns=link_state', 'find', 'Interface', 'type=dpdkvhostuserclient'], this.env);
         return out.split('\n').map((l) => l.trim()).filter(Boolean);
       },
-      (links) => links.length === 2 && links.every((l) => l === (up ? 'up' : 'down')),
+      (links) => links.length === this.sockets.length && links.every((l) => l === (up ? 'up' : 'down')),
       `ovs-dpdk vhost ports ${up ? 'up' : 'down'}`,
       timeoutMs,
     );

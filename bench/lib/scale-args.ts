@@ -20,10 +20,15 @@ export interface ScaleOptions {
   profile: boolean;
   /** Where the JSON goes (the SVGs beside it). */
   out: string | undefined;
+  /** OVS-DPDK beside fastpath: when installed (undefined), never (false). */
+  ovs: false | undefined;
+  /** apt-get install OVS-DPDK when it is missing. */
+  installOvs: boolean;
 }
 
 export const SCALE_USAGE = `usage: npm run bench:scale -- [--dims LIST] [--seconds N] [--settle N] [--rounds N]
                              [--trials N] [--rings LIST] [--no-profile] [--out FILE]
+                             [--no-ovs | --install-ovs]
   --dims LIST     from ${ALL_DIMS.join(',')} (default all): each grows one thing
                   from the loop bench's case (2 ports, 2 MACs, 1 flow, 64 B):
                     ports  2, 8, 32, 128 active vhost-user ports (pairs)
@@ -38,16 +43,27 @@ export const SCALE_USAGE = `usage: npm run bench:scale -- [--dims LIST] [--secon
                   rounds x trials trials of one round each instead
   --rings LIST    virtqueue layouts for the sizes dimension (default split,packed)
   --no-profile    skip the perf profile of each fastpath point
-  --out FILE      JSON results (default bench/results/scale.json; SVGs beside it)`;
+  --out FILE      JSON results (default bench/results/scale.json; SVGs beside it)
+  --no-ovs        leave OVS-DPDK out (by default it runs beside fastpath, doing the
+                  same work, when openvswitch-switch-dpdk is installed)
+  --install-ovs   apt-get install -y openvswitch-switch-dpdk if it is missing`;
 
 export function parseScaleArgs(argv: string[]): ScaleOptions | 'help' {
-  const o: ScaleOptions = { dims: [...ALL_DIMS], seconds: 2, settle: 1, rounds: 3, trials: 2, rings: [...ALL_RINGS], profile: true, out: undefined };
+  const o: ScaleOptions = {
+    dims: [...ALL_DIMS], seconds: 2, settle: 1, rounds: 3, trials: 2, rings: [...ALL_RINGS], profile: true, out: undefined, ovs: undefined, installOvs: false,
+  };
   const limits = { seconds: [1, 600], settle: [0, 60], rounds: [1, 50], trials: [1, 50] } as const;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '-h' || arg === '--help') return 'help';
     if (arg === '--no-profile') {
       o.profile = false;
+      continue;
+    }
+    if (arg === '--no-ovs' || arg === '--install-ovs') {
+      if (arg === '--no-ovs') o.ovs = false;
+      else o.installOvs = true;
+      if (o.ovs === false && o.installOvs) throw new Error(`--no-ovs and --install-ovs contradict each other\n${SCALE_USAGE}`);
       continue;
     }
     const m = /^--([a-z]+)(?:=(.*))?$/.exec(arg);

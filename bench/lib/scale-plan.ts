@@ -8,7 +8,7 @@
 import type { RingLayout } from './args.js';
 import type { Dim } from './scale-args.js';
 
-export type ScaleSwitch = 'fastpath' | 'testpmd-io';
+export type ScaleSwitch = 'fastpath' | 'testpmd-io' | 'ovs-dpdk';
 
 export interface Point {
   /** What the reader sees, e.g. "100,000 MACs" or "10,000 rules, 1,000 flows". */
@@ -40,6 +40,8 @@ export const RULE_COUNTS = [100, 10_000] as const;
 export const SIZES = [64, 512, 1500, 9000] as const;
 /** testpmd's net_vhost ports are ethdev ports: Debian's DPDK has 32 at most. */
 export const IO_MAX_PORTS = 32;
+/** OVS-DPDK runs the port counts io-fwd runs, so the three meet at each. */
+export const OVS_MAX_PORTS = IO_MAX_PORTS;
 
 const n = (x: number): string => x.toLocaleString('en-US');
 
@@ -48,30 +50,37 @@ function tableFor(macs: number): number {
   return Math.max(4096, 2 ** Math.ceil(Math.log2(macs * 2)));
 }
 
-export function planDim(dim: Dim, rings: RingLayout[]): Setup[] {
+/**
+ * The setups of a dimension. OVS-DPDK (when `ovs`) runs beside fastpath
+ * wherever it can do the same work: MAC learning (its NORMAL action) for
+ * ports, MACs and sizes, the same rule tables for flows. testpmd io-fwd
+ * learns nothing and has no rules: ports and sizes only.
+ */
+export function planDim(dim: Dim, rings: RingLayout[], ovs = false): Setup[] {
   const base = { dim, ring: 'split' as RingLayout, macTableSize: 4096 };
+  const peers = (...sws: ScaleSwitch[]): ScaleSwitch[] => ['fastpath', ...sws, ...(ovs ? ['ovs-dpdk' as const] : [])];
   switch (dim) {
     case 'ports':
-      return PORT_COUNTS.flatMap((ports) => (['fastpath', 'testpmd-io'] as const)
-        .filter((sw) => sw === 'fastpath' || ports <= IO_MAX_PORTS)
+      return PORT_COUNTS.flatMap((ports) => peers('testpmd-io')
+        .filter((sw) => sw === 'fastpath' || ports <= (sw === 'ovs-dpdk' ? OVS_MAX_PORTS : IO_MAX_PORTS))
         .map((sw) => ({ ...base, switch: sw, ports, points: [{ ...BASE, label: `${ports} ports` }] })));
     case 'macs':
-      return [{
-        ...base, switch: 'fastpath', ports: 2, macTableSize: tableFor(Math.max(...MAC_COUNTS)),
+      return peers().map((sw) => ({
+        ...base, switch: sw, ports: 2, macTableSize: tableFor(Math.max(...MAC_COUNTS)),
         points: MAC_COUNTS.map((macs) => ({ ...BASE, label: `${n(macs)} MACs`, macs })),
-      }];
+      }));
     case 'flows':
-      return [{
-        ...base, switch: 'fastpath', ports: 2,
+      return peers().map((sw) => ({
+        ...base, switch: sw, ports: 2,
         points: [
           { ...BASE, label: 'no rules, 1 flow' },
           ...RULE_COUNTS.flatMap((rules) => FLOW_COUNTS.map((flows) => ({
             ...BASE, label: `${n(rules)} rules, ${n(flows)} flow${flows === 1 ? '' : 's'}`, rules, flows,
           }))),
         ],
-      }];
+      }));
     case 'sizes':
-      return rings.flatMap((ring) => (['fastpath', 'testpmd-io'] as const).map((sw) => ({
+      return rings.flatMap((ring) => peers('testpmd-io').map((sw) => ({
         ...base, switch: sw, ports: 2, ring,
         points: SIZES.map((size) => ({ ...BASE, label: `${size} B`, size })),
       })));

@@ -4,7 +4,8 @@
 // and its ratios, each taken window by window against a window of the same
 // trial and round (the same vCPU placement, as far as this VM allows):
 //   vs base   against the dimension's first point on the same switch;
-//   vs io-fwd against testpmd io-fwd at the same point, ports and ring.
+//   vs io-fwd against testpmd io-fwd at the same point, ports and ring;
+//   vs OVS    against OVS-DPDK likewise (under 1: fastpath spends less).
 // Then where cost per packet starts to grow, the issue's targets, and the
 // charts. Pure: unit tested.
 import type { Dim } from './scale-args.js';
@@ -32,6 +33,7 @@ export interface ScaleRow {
   windows: number;
   vsBase?: Spread;
   vsIo?: Spread;
+  vsOvs?: Spread;
 }
 
 /** A cost grows past this ratio: where the report says growth starts. */
@@ -65,9 +67,13 @@ export function summarizeDim(dim: Dim, data: SetupWindows[]): ScaleRow[] {
       const ws = of(setup.switch, setup.ports, setup.ring, p.label);
       if (ws.length === 0) continue;
       const isBase = setup.ports === baseSetup.ports && p.label === baseSetup.points[0]!.label;
-      const io = setup.switch === 'fastpath' ? of('testpmd-io', setup.ports, setup.ring, p.label) : [];
+      const peer = (sw: ScaleSwitch): Spread | undefined => {
+        const o = setup.switch === 'fastpath' ? of(sw, setup.ports, setup.ring, p.label) : [];
+        return o.length > 0 ? ratios(ws, o) : undefined;
+      };
       const vsBase = isBase ? undefined : ratios(ws, base);
-      const vsIo = io.length > 0 ? ratios(ws, io) : undefined;
+      const vsIo = peer('testpmd-io');
+      const vsOvs = peer('ovs-dpdk');
       rows.push({
         dim, switch: setup.switch, ports: setup.ports, ring: setup.ring, point: p.label,
         cyclesPerPacket: spread(ws.map((w) => w.cyclesPerPacket)),
@@ -77,6 +83,7 @@ export function summarizeDim(dim: Dim, data: SetupWindows[]): ScaleRow[] {
         windows: ws.length,
         ...(vsBase && { vsBase }),
         ...(vsIo && { vsIo }),
+        ...(vsOvs && { vsOvs }),
       });
     }
   }
@@ -88,10 +95,10 @@ const fmt = (s: Spread | undefined, d = 2, suffix = ''): string =>
 
 export function dimTable(rows: ScaleRow[]): string {
   return table(
-    ['point', 'switch', 'ports', 'ring', 'cycles/packet (min-max)', 'Mpps (min-max)', 'busy', 'vs base', 'vs io-fwd', 'drops'],
+    ['point', 'switch', 'ports', 'ring', 'cycles/packet (min-max)', 'Mpps (min-max)', 'busy', 'vs base', 'vs io-fwd', 'vs OVS', 'drops'],
     rows.map((r) => [
       r.point, r.switch, String(r.ports), r.ring, fmt(r.cyclesPerPacket, 1), fmt(r.mpps, 3), `${r.busyPercent.toFixed(0)}%`,
-      fmt(r.vsBase, 2, 'x'), fmt(r.vsIo, 2, 'x'), String(r.drops),
+      fmt(r.vsBase, 2, 'x'), fmt(r.vsIo, 2, 'x'), fmt(r.vsOvs, 2, 'x'), String(r.drops),
     ]),
   );
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// One trial of a scaling-bench setup: a fresh switch (fastpath or testpmd
-// io-fwd) with the setup's ports, trafgen guests on them, then rounds in
+// One trial of a scaling-bench setup: a fresh switch (fastpath, testpmd
+// io-fwd or OVS-DPDK) with the setup's ports, trafgen guests on them, then rounds in
 // which every point of the setup gets a window: the guests and the switch
 // change to the point's settings, traffic settles, and the window's figures
 // are deltas between two samples of the switch and the guests.
@@ -8,6 +8,7 @@ import type { Cleanup } from './cleanup.js';
 import { describeNoise, watchCpu, type CpuNoise } from './cpu-noise.js';
 import { FastpathSwitch, SWITCH_WORKER_CPU } from './fastpath.js';
 import { GUEST_CPU } from './guest.js';
+import { OvsDpdkSwitch } from './ovs-dpdk.js';
 import { profileCpu, type Profile } from './perf-profile.js';
 import type { ScaleOptions } from './scale-args.js';
 import { guestPortSplit, pointOrder, type Point, type Setup } from './scale-plan.js';
@@ -42,12 +43,13 @@ export interface SetupTrial {
   ruleInstallMs: Record<number, number[]>;
 }
 
-type Switch = FastpathSwitch | TestpmdIoSwitch;
+type Switch = FastpathSwitch | TestpmdIoSwitch | OvsDpdkSwitch;
 
 const LINK_TIMEOUT_MS = 60_000;
 
 async function startSwitch(s: Setup, cleanup: Cleanup, root: string, tag: string): Promise<Switch> {
   if (s.switch === 'testpmd-io') return TestpmdIoSwitch.start(cleanup, root, tag, s.ports);
+  if (s.switch === 'ovs-dpdk') return OvsDpdkSwitch.start(cleanup, root, tag, { pairs: s.ports / 2, mode: 'normal', macTableSize: s.macTableSize });
   return FastpathSwitch.start(cleanup, root, tag, 'fastpath', { pairs: s.ports / 2, macTableSize: s.macTableSize });
 }
 
@@ -108,7 +110,7 @@ export async function runSetupTrial(
         await g.set('size', p.size);
       }
       if (p.rules !== rules) {
-        if (!(sw instanceof FastpathSwitch)) throw new Error(`${setup.switch} has no flow rules`);
+        if (sw instanceof TestpmdIoSwitch) throw new Error(`${setup.switch} has no flow rules`);
         const ms = await sw.setRules(p.rules);
         (out.ruleInstallMs[p.rules] ??= []).push(Math.round(ms));
         rules = p.rules;

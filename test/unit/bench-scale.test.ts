@@ -4,6 +4,8 @@
 // window), the targets, and the perf report parser.
 import { describe, expect, it } from 'vitest';
 
+import { loopFlowTexts } from '../../bench/lib/flow-rules.js';
+import { ovsFlowText } from '../../bench/lib/ovs-dpdk.js';
 import { parsePerfReport, partOf } from '../../bench/lib/perf-profile.js';
 import { parseScaleArgs } from '../../bench/lib/scale-args.js';
 import { guestPortSplit, planDim, pointOrder, schedule, setupOrder } from '../../bench/lib/scale-plan.js';
@@ -25,6 +27,13 @@ describe('bench:scale options', () => {
     expect(() => parseScaleArgs(['--bogus', '1'])).toThrow(/unknown option/);
     expect(parseScaleArgs(['--help'])).toBe('help');
   });
+
+  it('runs OVS-DPDK when installed unless told not to, and can install it', () => {
+    expect(parseScaleArgs([])).toMatchObject({ ovs: undefined, installOvs: false });
+    expect(parseScaleArgs(['--no-ovs'])).toMatchObject({ ovs: false });
+    expect(parseScaleArgs(['--install-ovs'])).toMatchObject({ installOvs: true });
+    expect(() => parseScaleArgs(['--no-ovs', '--install-ovs'])).toThrow(/contradict/);
+  });
 });
 
 describe('bench:scale plan', () => {
@@ -41,6 +50,31 @@ describe('bench:scale plan', () => {
     expect(planDim('sizes', ['split', 'packed']).map((s) => `${s.switch}:${s.ring}`)).toEqual([
       'fastpath:split', 'testpmd-io:split', 'fastpath:packed', 'testpmd-io:packed',
     ]);
+  });
+
+  it('puts OVS-DPDK beside fastpath wherever it does the same work', () => {
+    expect(planDim('ports', ['split'], true).map((s) => `${s.switch}:${s.ports}`)).toEqual([
+      'fastpath:2', 'testpmd-io:2', 'ovs-dpdk:2', 'fastpath:8', 'testpmd-io:8', 'ovs-dpdk:8',
+      'fastpath:32', 'testpmd-io:32', 'ovs-dpdk:32', 'fastpath:128',
+    ]);
+    for (const dim of ['macs', 'flows'] as const) {
+      const [fp, ovs, ...rest] = planDim(dim, ['split'], true);
+      expect([fp!.switch, ovs!.switch, rest.length]).toEqual(['fastpath', 'ovs-dpdk', 0]);
+      expect(ovs!.points).toEqual(fp!.points);
+      expect(ovs!.macTableSize).toBe(fp!.macTableSize);
+    }
+    expect(planDim('sizes', ['packed'], true).map((s) => s.switch)).toEqual(['fastpath', 'testpmd-io', 'ovs-dpdk']);
+  });
+
+  it('gives OVS the benches\' rules in its own syntax: port ranges as value/mask', () => {
+    expect(ovsFlowText('priority=100,udp,nw_dst=10.0.0.0,tp_dst=1024-1055,actions=drop'))
+      .toBe('priority=100,udp,nw_dst=10.0.0.0,tp_dst=0x400/0xffe0,actions=drop');
+    expect(ovsFlowText('priority=1,in_port=1,actions=output:2')).toBe('priority=1,in_port=1,actions=output:2');
+    expect(ovsFlowText('tcp,tp_src=80-80,actions=drop')).toBe('tcp,tp_src=0x50/0xffff,actions=drop');
+    // Every decoy of the largest table converts (an unaligned range would throw).
+    expect(loopFlowTexts(10_000, ['1', '2']).map(ovsFlowText).filter((t) => /tp_dst=\d+-/.test(t))).toEqual([]);
+    expect(() => ovsFlowText('udp,tp_dst=1000-1031,actions=drop')).toThrow(/aligned power-of-two/);
+    expect(() => ovsFlowText('udp,tp_dst=1024-1054,actions=drop')).toThrow(/aligned power-of-two/);
   });
 
   it('alternates points inside a trial, keeping a rule count together, and setups between trials', () => {
@@ -98,6 +132,20 @@ describe('bench:scale report', () => {
     const t = targets(rows);
     expect(t.find((x) => x.what.startsWith('packed rings, 64'))!.met).toBe(true);
     expect(t.find((x) => x.what.startsWith('packed rings, 1500'))!.met).toBe(false);
+  });
+
+  it('compares fastpath with OVS-DPDK at the same point, paired by trial and round', () => {
+    const data: SetupWindows[] = planDim('flows', ['split'], true).map((setup) => ({
+      setup,
+      windows: setup.switch === 'fastpath'
+        ? [w('no rules, 1 flow', 1, 1, 100), w('100 rules, 1 flow', 1, 1, 105), w('100 rules, 1 flow', 1, 2, 210)]
+        : [w('no rules, 1 flow', 1, 1, 400), w('100 rules, 1 flow', 1, 1, 300), w('100 rules, 1 flow', 1, 2, 700)],
+    }));
+    const rows = summarizeDim('flows', data);
+    const fp = rows.find((r) => r.switch === 'fastpath' && r.point === '100 rules, 1 flow')!;
+    expect([fp.vsOvs!.min, fp.vsOvs!.median, fp.vsOvs!.max].map((x) => x.toFixed(3))).toEqual(['0.300', '0.325', '0.350']);
+    expect(rows.find((r) => r.switch === 'ovs-dpdk' && r.point === '100 rules, 1 flow')).toMatchObject({ vsBase: { median: 0.75 } });
+    expect(rows.filter((r) => r.switch === 'ovs-dpdk').every((r) => r.vsOvs === undefined && r.vsIo === undefined)).toBe(true);
   });
 });
 
