@@ -69,7 +69,11 @@ export class Trafgen extends TestpmdProcess {
       '--inflight', String(TRAFGEN_INFLIGHT), '--mbuf-size', String(mbufSize), '--tag', String(o.tag ?? 0),
       '--refill-ms', String(o.refillMs ?? 100),
     ];
-    const t = new Trafgen(o.name, spawnInContainer(argv, env), 30_000, 'trafgen> ');
+    // A virtio_user server (OVS is the client) waits at start-up for its
+    // client, port by port, and OVS's vhost client retries about once a
+    // second: 32 such ports took longer than the 30 s everything else gets.
+    const served = ports.filter((p) => p.server).length;
+    const t = new Trafgen(o.name, spawnInContainer(argv, env), 30_000 + 3_000 * served, 'trafgen> ');
     await t.ready();
     return t;
   }
