@@ -36,6 +36,9 @@ export interface OvsOptions {
   mode?: 'loop' | 'normal';
   /** MAC learning table entries per bridge (OVS's default is 2048). */
   macTableSize?: number;
+  /** The ports' MTU (mtu_request) for frames over 1514 bytes; OVS drops
+   * bigger frames than its 1500 default, where the others take them. */
+  mtu?: number;
 }
 
 /**
@@ -224,6 +227,7 @@ export class OvsDpdkSwitch implements SwitchUnderTest {
         await vsctl(
           'add-port', br, `vhu${i}`, '--', 'set', 'Interface', `vhu${i}`, 'type=dpdkvhostuserclient',
           `options:vhost-server-path=${join(sockets[i]!.hostDir, sockets[i]!.sock)}`, `ofport_request=${side + 1}`,
+          ...(o.mtu ? [`mtu_request=${o.mtu}`] : []),
         );
       }
     }

@@ -49,7 +49,13 @@ const LINK_TIMEOUT_MS = 60_000;
 
 async function startSwitch(s: Setup, cleanup: Cleanup, root: string, tag: string): Promise<Switch> {
   if (s.switch === 'testpmd-io') return TestpmdIoSwitch.start(cleanup, root, tag, s.ports);
-  if (s.switch === 'ovs-dpdk') return OvsDpdkSwitch.start(cleanup, root, tag, { pairs: s.ports / 2, mode: 'normal', macTableSize: s.macTableSize });
+  if (s.switch === 'ovs-dpdk') {
+    // Frames up to the setup's largest (Ethernet header not in the MTU).
+    const biggest = Math.max(...s.points.map((p) => p.size));
+    return OvsDpdkSwitch.start(cleanup, root, tag, {
+      pairs: s.ports / 2, mode: 'normal', macTableSize: s.macTableSize, ...(biggest > 1514 && { mtu: biggest - 14 }),
+    });
+  }
   return FastpathSwitch.start(cleanup, root, tag, 'fastpath', { pairs: s.ports / 2, macTableSize: s.macTableSize });
 }
 
