@@ -126,10 +126,7 @@ async function main(): Promise<void> {
         console.log('  (no profile: perf not available or --no-profile)');
       }
     }
-    for (const [what, ms] of Object.entries(installs)) {
-      const [sw, rules] = what.split(', ');
-      console.log(`${sw}: flow table of ${rules} rules installed in ${ms.join(', ')} ms`);
-    }
+    for (const [what, ms] of Object.entries(installs)) console.log(`flow table (switch, rules: ${what}) installed in ${ms.join(', ')} ms`);
     console.log(disturbed.length === 0
       ? `forwarding CPU ${SWITCH_WORKER_CPU}: no window was disturbed (other tasks and steal time under ${NOISE_WARN_PERCENT}%)`
       : `WARNING: ${disturbed.length} windows had another task or the hypervisor on the forwarding CPU:\n  ${disturbed.join('\n  ')}`);

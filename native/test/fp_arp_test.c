@@ -6,8 +6,6 @@
  * senders, other operations). */
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "dp/fp_arp.h"
 #include "fp_check.h"
@@ -61,23 +59,20 @@ test_answers_only_for_us(void)
 static void
 test_hostile(void)
 {
-	long psz = sysconf(_SC_PAGESIZE);
-	uint8_t *mem = mmap(NULL, (size_t)psz * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *end = fp_guarded_end();
 	uint8_t f[64] = { 0 }, g[64];
 	struct fp_arp a;
 
 	fp_arp_request(f, nh_mac, nh_ip, my_ip);
-	CHECK(mem != MAP_FAILED);
-	if (mem == MAP_FAILED)
+	if (end == NULL)
 		return;
-	CHECK(mprotect(mem + psz, (size_t)psz, PROT_NONE) == 0);
 	for (uint32_t n = 0; n <= 42; n++) { /* every prefix, ending at the guard */
-		uint8_t *p = mem + psz - n;
+		uint8_t *p = end - n;
 
 		memcpy(p, f, n);
 		CHECK(fp_arp_parse(p, n, &a) == (n == 42 ? 0 : n < 14 ? -ENOENT : -EINVAL));
 	}
-	munmap(mem, (size_t)psz * 2);
+	fp_guard_release(end);
 
 #define MUTATE(stmt, want)                                  \
 	do {                                                \
