@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -353,6 +354,102 @@ static Napi::Value PuntStats(const Napi::CallbackInfo& info) {
       });
 }
 
+// Bytes of a Uint8Array field (an address), up to len; TS checked the sizes.
+static void Bytes(const Napi::Value& v, uint8_t* dst, size_t len) {
+  if (!v.IsTypedArray()) return;
+  Napi::Uint8Array b = v.As<Napi::Uint8Array>();
+  std::memcpy(dst, b.Data(), b.ByteLength() < len ? b.ByteLength() : len);
+}
+
+// addUplink({name, driver, devargs, queues, ip: Uint8Array(4), prefixLen, gateway: Uint8Array(4), mtu[, rxqAffinity]})
+static Napi::Value AddUplink(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(info.Env(), "addUplink(conf)");
+  Napi::Object o = info[0].As<Napi::Object>();
+  auto conf = std::make_shared<fp_uplink_conf>();
+  std::memset(conf.get(), 0, sizeof(*conf));
+  CopyString(o, "name", conf->name, sizeof(conf->name));
+  CopyString(o, "driver", conf->driver, sizeof(conf->driver));
+  CopyString(o, "devargs", conf->devargs, sizeof(conf->devargs));
+  conf->queues = static_cast<uint16_t>(U32(o, "queues"));
+  Bytes(o.Get("ip"), conf->ip, 4);
+  conf->prefix_len = static_cast<uint8_t>(U32(o, "prefixLen"));
+  Bytes(o.Get("gateway"), conf->gateway, 4);
+  conf->mtu = static_cast<uint16_t>(U32(o, "mtu"));
+  Affinity(o.Get("rxqAffinity"), &conf->rxq_pinned, conf->rxq_lcore);
+  return AsyncCall::Run(info.Env(), [conf](char* err) { return fp_uplink_add(conf.get(), err); });
+}
+
+static Napi::Value RemoveUplink(const Napi::CallbackInfo& info) {
+  auto name = std::make_shared<std::string>(Arg(info, 0));
+  return AsyncCall::Run(info.Env(), [name](char* err) { return fp_uplink_remove(name->c_str(), err); });
+}
+
+static std::string MacString(const uint8_t* m) {
+  char b[18];
+  std::snprintf(b, sizeof(b), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+  return b;
+}
+
+static std::string IpString(const uint8_t* a) {
+  char b[16];
+  std::snprintf(b, sizeof(b), "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+  return b;
+}
+
+// uplinkInfo(name) -> {linkUp, mac, mtu, neighbours: [{ip, mac, resolved}]}
+static Napi::Value UplinkInfo(const Napi::CallbackInfo& info) {
+  auto name = std::make_shared<std::string>(Arg(info, 0));
+  auto out = std::make_shared<struct fp_uplink_info>();
+  return AsyncCall::Run(
+      info.Env(), [name, out](char* err) { return fp_uplink_read(name->c_str(), out.get(), err); },
+      [out](Napi::Env env) {
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("linkUp", Napi::Boolean::New(env, out->link_up != 0));
+        o.Set("mac", Napi::String::New(env, MacString(out->mac)));
+        o.Set("mtu", Napi::Number::New(env, out->mtu));
+        Napi::Array a = Napi::Array::New(env, out->n_neigh);
+        for (uint32_t i = 0; i < out->n_neigh; i++) {
+          Napi::Object n = Napi::Object::New(env);
+          n.Set("ip", Napi::String::New(env, IpString(out->neigh[i].ip)));
+          n.Set("mac", Napi::String::New(env, out->neigh[i].resolved ? MacString(out->neigh[i].mac) : ""));
+          n.Set("resolved", Napi::Boolean::New(env, out->neigh[i].resolved != 0));
+          a.Set(i, n);
+        }
+        o.Set("neighbours", a);
+        return o;
+      });
+}
+
+// setVxlan({network, uplink ('' removes), vni, peerMacLimit, peers: Uint8Array(4)[], statics: [{mac: Uint8Array(6), vlan, peer: Uint8Array(4)}]})
+static Napi::Value SetVxlan(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(info.Env(), "setVxlan(conf)");
+  Napi::Object o = info[0].As<Napi::Object>();
+  auto conf = std::make_shared<fp_vxlan_conf>();
+  std::memset(conf.get(), 0, sizeof(*conf));
+  CopyString(o, "network", conf->network, sizeof(conf->network));
+  CopyString(o, "uplink", conf->uplink, sizeof(conf->uplink));
+  conf->vni = U32(o, "vni");
+  conf->peer_mac_limit = U32(o, "peerMacLimit");
+  if (o.Get("peers").IsArray()) {
+    Napi::Array a = o.Get("peers").As<Napi::Array>();
+    if (a.Length() > FP_UPLINK_MAX_PEERS) throw Napi::RangeError::New(info.Env(), "too many peers");
+    conf->n_peers = static_cast<uint16_t>(a.Length());
+    for (uint32_t i = 0; i < a.Length(); i++) Bytes(a.Get(i), conf->peers[i], 4);
+  }
+  if (o.Get("statics").IsArray()) {
+    Napi::Array a = o.Get("statics").As<Napi::Array>();
+    if (a.Length() > FP_VXLAN_MAX_STATIC) throw Napi::RangeError::New(info.Env(), "too many static MACs");
+    conf->n_static = static_cast<uint16_t>(a.Length());
+    for (uint32_t i = 0; i < a.Length(); i++) {
+      Napi::Object e = a.Get(i).As<Napi::Object>();
+      Bytes(e.Get("mac"), conf->statics[i].mac, 6);
+      conf->statics[i].vlan = static_cast<uint16_t>(U32(e, "vlan"));
+      Bytes(e.Get("peer"), conf->statics[i].peer, 4);
+    }
+  }
+  return AsyncCall::Run(info.Env(), [conf](char* err) { return fp_network_vxlan_set(conf.get(), err); });
+}
+
 static Napi::BigUint64Array Counters(Napi::Env env, const uint64_t* v, size_t n) {
   Napi::BigUint64Array a = Napi::BigUint64Array::New(env, n);
   std::memcpy(a.Data(), v, n * sizeof(uint64_t));
@@ -516,6 +613,10 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("createNetwork", Napi::Function::New(env, CreateNetwork));
   exports.Set("deleteNetwork", Napi::Function::New(env, DeleteNetwork));
   exports.Set("addPort", Napi::Function::New(env, AddPort));
+  exports.Set("addUplink", Napi::Function::New(env, AddUplink));
+  exports.Set("removeUplink", Napi::Function::New(env, RemoveUplink));
+  exports.Set("uplinkInfo", Napi::Function::New(env, UplinkInfo));
+  exports.Set("setVxlan", Napi::Function::New(env, SetVxlan));
   exports.Set("removePort", Napi::Function::New(env, RemovePort));
   exports.Set("setRxqAffinity", Napi::Function::New(env, SetRxqAffinity));
   exports.Set("stats", Napi::Function::New(env, Stats));

@@ -41,7 +41,23 @@ export const DROP_REASONS: ReadonlyArray<{ name: string; description: string }> 
   },
   {
     name: "no_mbuf",
-    description: "egress: no mbuf left to copy a frame for VLAN tagging"
+    description: "egress: no mbuf left to copy a frame (VLAN tagging, a flooded frame to encapsulate)"
+  },
+  {
+    name: "mtu",
+    description: "egress: tunnel: the frame does not fit the uplink's MTU once encapsulated (50 bytes)"
+  },
+  {
+    name: "vxlan_bad",
+    description: "ingress: uplink: VXLAN that is malformed, fragmented, or not for this endpoint"
+  },
+  {
+    name: "vxlan_unknown",
+    description: "ingress: uplink: VXLAN for a VNI this node does not carry, or not from one of the network's peers"
+  },
+  {
+    name: "uplink_other",
+    description: "ingress: uplink: neither VXLAN nor ARP for the endpoint (the underlay's other traffic)"
   }
 ];
 

@@ -10,6 +10,7 @@ import { planEal, readHugepages, type EalPlan } from './eal-args.js';
 import { DataplaneError, fromNative } from './errors.js';
 import {
   loadAddon, type NativeAddon, type NativeEvent, type NativeFlowRule, type NativeFlowStats, type NativePuntClass, type NativeStats, type NativeQueueStats,
+  type NativeUplinkInfo,
 } from './native.js';
 import {
   affinityArray, checkAffinity, cleanupPortDir, finishServerSocket, preparePortDir, resolvePortSpec, validateName,
@@ -23,7 +24,42 @@ export { defaultDataplaneConfig } from './config.js';
 export type { PortSpec, ResolvedPort, PortMode, PortType, PortSecurityBytes } from './port-spec.js';
 export { checkAffinity, resolvePortSpec, validateName, SUN_PATH_MAX } from './port-spec.js';
 export { FLOW_FIELD, FLOW_VERDICT, FLOW_VLAN_OP } from './native.js';
-export type { NativeFlowRule, NativeFlowStats, NativePuntClass, NativeQueueStats } from './native.js';
+export type { NativeFlowRule, NativeFlowStats, NativePuntClass, NativeQueueStats, NativeUplinkInfo } from './native.js';
+
+/** An uplink as the data plane takes it (the orchestrator validated it). */
+export interface UplinkConf {
+  name: string;
+  /** vdev driver (net_af_xdp, net_af_packet) or 'pci'. */
+  driver: string;
+  /** vdev arguments, or the PCI address. */
+  devargs: string;
+  queues: number;
+  /** Tunnel endpoint, dotted quad, on a subnet of prefixLen bits. */
+  address: string;
+  prefixLen: number;
+  /** Next hop for peers off the subnet. */
+  gateway?: string;
+  /** Underlay MTU; 0 or absent: the device's. */
+  mtu?: number;
+}
+
+/** A network's VXLAN overlay (addresses as dotted quads). */
+export interface VxlanConf {
+  uplink: string;
+  vni: number;
+  peers: string[];
+  /** MACs learned behind each peer; 0: no limit. */
+  peerMacLimit?: number;
+  staticMacs?: Array<{ mac: string; vlan?: number; peer: string }>;
+}
+
+/** Name of the tunnel port of a network's peer, as the data plane names it. */
+export function tunnelPortName(network: string, peer: string): string {
+  return `vxlan:${network}:${peer}`;
+}
+
+const ipBytes = (ip: string): Uint8Array => Uint8Array.from(ip.split('.').map(Number));
+const macBytes = (mac: string): Uint8Array => Uint8Array.from(mac.split(':').map((x) => parseInt(x, 16)));
 
 export interface LinkEvent {
   port: string;
@@ -329,6 +365,32 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     await this.call((a) => a.removePort(kernelPortName(iface)));
   }
 
+  /** A host NIC in the data plane, carrying the overlay (fp.h, "Uplinks"). */
+  async addUplink(u: UplinkConf): Promise<void> {
+    await this.call((a) => a.addUplink({
+      name: u.name, driver: u.driver, devargs: u.devargs, queues: u.queues,
+      ip: ipBytes(u.address), prefixLen: u.prefixLen, gateway: ipBytes(u.gateway ?? '0.0.0.0'), mtu: u.mtu ?? 0,
+    }));
+  }
+
+  async removeUplink(name: string): Promise<void> {
+    await this.call((a) => a.removeUplink(name));
+  }
+
+  async uplinkInfo(name: string): Promise<NativeUplinkInfo> {
+    return this.call((a) => a.uplinkInfo(name));
+  }
+
+  /** Set a network's overlay, or remove it (null). Tunnels of peers that
+   * stay keep what they learned. */
+  async setVxlan(network: string, v: VxlanConf | null): Promise<void> {
+    await this.call((a) => a.setVxlan({
+      network, uplink: v?.uplink ?? '', vni: v?.vni ?? 0, peerMacLimit: v?.peerMacLimit ?? 0,
+      peers: (v?.peers ?? []).map(ipBytes),
+      statics: (v?.staticMacs ?? []).map((m) => ({ mac: macBytes(m.mac), vlan: m.vlan ?? 0, peer: ipBytes(m.peer) })),
+    }));
+  }
+
   /** Punt classes of a network, by name; classes left out are disabled. */
   async setPunt(network: string, classes: Record<string, NativePuntClass>): Promise<void> {
     const names = this.puntClassNames();
@@ -436,6 +498,7 @@ function convertStats(addon: NativeAddon, raw: NativeStats): DataplaneStats {
  */
 export type SwitchPlane = Pick<Dataplane,
   'config' | 'info' | 'createNetwork' | 'deleteNetwork' | 'addPort' | 'removePort' | 'setRxqAffinity' | 'port' | 'stats'
-  | 'setFlowTable' | 'flowStats' | 'addKernelPort' | 'removeKernelPort' | 'setPunt' | 'puntStats' | 'puntClassNames'> & {
+  | 'setFlowTable' | 'flowStats' | 'addKernelPort' | 'removeKernelPort' | 'setPunt' | 'puntStats' | 'puntClassNames'
+  | 'addUplink' | 'removeUplink' | 'uplinkInfo' | 'setVxlan'> & {
   on<K extends keyof DataplaneEvents>(event: K, listener: (...args: DataplaneEvents[K]) => void): unknown;
 };

@@ -136,6 +136,39 @@ export interface NativeFlowStats {
   bytes: BigUint64Array;
 }
 
+/** fp_uplink_conf (native/include/fp/fp.h); addresses as 4 bytes. */
+export interface NativeUplinkConf {
+  name: string;
+  /** vdev driver (net_af_xdp, net_af_packet) or "pci". */
+  driver: string;
+  /** vdev arguments, or the PCI address. */
+  devargs: string;
+  queues: number;
+  ip: Uint8Array;
+  prefixLen: number;
+  gateway: Uint8Array;
+  /** 0: the device's. */
+  mtu: number;
+  rxqAffinity?: number[];
+}
+
+export interface NativeUplinkInfo {
+  linkUp: boolean;
+  mac: string;
+  mtu: number;
+  neighbours: Array<{ ip: string; mac: string; resolved: boolean }>;
+}
+
+/** fp_vxlan_conf; uplink '' removes the network's overlay. */
+export interface NativeVxlanConf {
+  network: string;
+  uplink: string;
+  vni: number;
+  peerMacLimit: number;
+  peers: Uint8Array[];
+  statics: Array<{ mac: Uint8Array; vlan: number; peer: Uint8Array }>;
+}
+
 export interface NativeAddon {
   start(argv: string[], opts: NativeStartOptions, onEvent: (ev: NativeEvent) => void): Promise<void>;
   stop(): Promise<void>;
@@ -145,6 +178,10 @@ export interface NativeAddon {
   deleteNetwork(name: string): Promise<void>;
   addPort(conf: NativePortConf): Promise<void>;
   removePort(name: string): Promise<void>;
+  addUplink(conf: NativeUplinkConf): Promise<void>;
+  removeUplink(name: string): Promise<void>;
+  uplinkInfo(name: string): Promise<NativeUplinkInfo>;
+  setVxlan(conf: NativeVxlanConf): Promise<void>;
   /** Worker lcore per rx queue, -1: placed by load. */
   setRxqAffinity(name: string, lcores: number[]): Promise<void>;
   stats(): Promise<NativeStats>;
@@ -172,7 +209,7 @@ export interface NativeAddon {
 
 export const NATIVE_FUNCTIONS: ReadonlyArray<keyof NativeAddon> = [
   'start', 'stop', 'info', 'setForwarding', 'createNetwork', 'deleteNetwork',
-  'addPort', 'removePort', 'setRxqAffinity', 'stats', 'setFlowTable', 'flowStats', 'setPunt', 'puntStats', 'puntClassNames',
+  'addPort', 'removePort', 'addUplink', 'removeUplink', 'uplinkInfo', 'setVxlan', 'setRxqAffinity', 'stats', 'setFlowTable', 'flowStats', 'setPunt', 'puntStats', 'puntClassNames',
   'peerErrorNames', 'portCounterNames', 'workerCounterNames', 'lockFile', 'lockHolder', 'pinThreads', 'exitNow', 'setAccess', 'removeTree',
 ];
 

@@ -9,11 +9,14 @@ import { EventEmitter } from 'node:events';
 
 import { defaultDataplaneConfig, type DataplaneConfig } from '../../src/dataplane/config.js';
 import { DataplaneError } from '../../src/dataplane/errors.js';
-import type { DataplaneEvents, DataplaneInfo, DataplaneStats, LinkEvent, NativeFlowRule, NativeFlowStats, NativePuntClass, SwitchPlane } from '../../src/dataplane/index.js';
+import type {
+  DataplaneEvents, DataplaneInfo, DataplaneStats, LinkEvent, NativeFlowRule, NativeFlowStats, NativePuntClass, NativeUplinkInfo, SwitchPlane, UplinkConf, VxlanConf,
+} from '../../src/dataplane/index.js';
 import { PUNT_CLASSES } from '../../src/dataplane/counters.js';
 import { resolvePortSpec, type PortSpec, type ResolvedPort } from '../../src/dataplane/port-spec.js';
 
-type Method = 'createNetwork' | 'deleteNetwork' | 'addPort' | 'removePort' | 'setRxqAffinity' | 'setFlowTable' | 'addKernelPort' | 'removeKernelPort' | 'setPunt';
+type Method = 'createNetwork' | 'deleteNetwork' | 'addPort' | 'removePort' | 'setRxqAffinity' | 'setFlowTable' | 'addKernelPort' | 'removeKernelPort' | 'setPunt'
+  | 'addUplink' | 'removeUplink' | 'setVxlan';
 
 export class FakeDataplane extends EventEmitter<DataplaneEvents> implements SwitchPlane {
   readonly config: DataplaneConfig;
@@ -22,6 +25,8 @@ export class FakeDataplane extends EventEmitter<DataplaneEvents> implements Swit
   readonly flowTables = new Map<string, { missDrop: boolean; rules: NativeFlowRule[] }>();
   readonly kernelPorts = new Map<string, { network: string; kind: string; mac: string }>();
   readonly punt = new Map<string, Record<string, NativePuntClass>>();
+  readonly uplinks = new Map<string, UplinkConf>();
+  readonly vxlan = new Map<string, VxlanConf>();
   /** Every mutating call, in order: "addPort web0". */
   readonly calls: string[] = [];
   /** Counters a test sets for a port (as the data plane keeps them: uint64). */
@@ -144,5 +149,37 @@ export class FakeDataplane extends EventEmitter<DataplaneEvents> implements Swit
 
   puntClassNames(): string[] {
     return PUNT_CLASSES.map((c) => c.name);
+  }
+
+  async addUplink(u: UplinkConf): Promise<void> {
+    this.enter('addUplink', u.name);
+    if (this.uplinks.has(u.name) || this.ports.has(u.name)) throw new DataplaneError('EEXIST', `a port named ${u.name} already exists`);
+    this.uplinks.set(u.name, u);
+  }
+
+  async removeUplink(name: string): Promise<void> {
+    this.enter('removeUplink', name);
+    if (!this.uplinks.has(name)) throw new DataplaneError('ENOENT', `no uplink named ${name}`);
+    if ([...this.vxlan.values()].some((v) => v.uplink === name)) throw new DataplaneError('EBUSY', `uplink ${name} carries a network`);
+    this.uplinks.delete(name);
+  }
+
+  async uplinkInfo(name: string): Promise<NativeUplinkInfo> {
+    if (!this.uplinks.has(name)) throw new DataplaneError('ENOENT', `no uplink named ${name}`);
+    return { linkUp: true, mac: '02:00:00:00:00:01', mtu: this.uplinks.get(name)!.mtu || 1500, neighbours: [] };
+  }
+
+  async setVxlan(network: string, v: VxlanConf | null): Promise<void> {
+    this.enter('setVxlan', `${network} ${v ? `${v.vni} ${v.peers.join(',')}` : 'none'}`);
+    if (!this.networks.has(network)) throw new DataplaneError('ENOENT', `no network named ${network}`);
+    if (v === null) {
+      this.vxlan.delete(network);
+      return;
+    }
+    if (!this.uplinks.has(v.uplink)) throw new DataplaneError('ENOENT', `no uplink named ${v.uplink}`);
+    for (const [n, o] of this.vxlan) {
+      if (n !== network && o.uplink === v.uplink && o.vni === v.vni) throw new DataplaneError('EEXIST', `VNI ${v.vni} is network ${n}'s`);
+    }
+    this.vxlan.set(network, v);
   }
 }

@@ -65,7 +65,9 @@ enum fp_port_mode { FP_PORT_SERVER = 0, FP_PORT_CLIENT = 1 };
 
 /* vhost-user through librte_vhost, memif served by fastpath, or an ethdev
  * vdev (net_tap, virtio_user on vhost-net: the kernel exception path). */
-enum fp_port_kind { FP_PORT_VHOST = 0, FP_PORT_ETHDEV = 1, FP_PORT_MEMIF = 2, FP_PORT_KIND_MAX };
+enum fp_port_kind { FP_PORT_VHOST = 0, FP_PORT_ETHDEV = 1, FP_PORT_MEMIF = 2, FP_PORT_KIND_MAX,
+		    /* made by fp-ctl for an overlay, never by fp_port_add */
+		    FP_PORT_TUNNEL = FP_PORT_KIND_MAX };
 
 #define FP_DEVARGS_MAX 512
 
@@ -292,6 +294,74 @@ int fp_punt_set(const char *network, const struct fp_punt_class_conf conf[FP_PUN
 		char *err);
 int fp_punt_stats_read(const char *network, struct fp_punt_stats *out, char *err);
 const char *fp_punt_class_name(unsigned i);
+
+/*
+ * Uplinks and the VXLAN overlay. An uplink is a host NIC in the data plane
+ * (an ethdev: net_af_xdp, net_af_packet, or a PCI device bound to
+ * vfio-pci) with this node's tunnel endpoint address. It belongs to no
+ * network: what arrives on it is VXLAN for a network this node carries
+ * (decapsulated and switched as if received on the tunnel port of the
+ * sending peer), ARP for the endpoint (answered), or dropped and counted.
+ * A network with an overlay has one tunnel port per peer, named
+ * "vxlan:<network>:<peer address>": frames to MACs learned there are
+ * encapsulated and sent on the uplink; floods reach every peer once
+ * (head-end replication), never from one tunnel to another.
+ */
+#define FP_UPLINK_MAX_PEERS 64  /* peers per network */
+#define FP_UPLINK_MAX_NEIGH 256 /* underlay next hops per uplink */
+#define FP_VXLAN_MAX_STATIC 256 /* static remote MACs per network */
+
+struct fp_uplink_conf {
+	char name[FP_NAME_MAX];
+	char driver[32];  /* vdev driver (net_af_xdp, net_af_packet) or "pci" */
+	char devargs[FP_DEVARGS_MAX]; /* vdev: its arguments; pci: the address */
+	uint16_t queues;  /* rx queues, 1..FP_MAX_QUEUES */
+	uint8_t ip[4];    /* tunnel endpoint address (network byte order) */
+	uint8_t prefix_len; /* of the underlay subnet: peers inside are on-link */
+	uint8_t gateway[4]; /* next hop for peers outside it; 0.0.0.0: none */
+	uint16_t mtu;     /* underlay MTU; 0: the device's */
+	uint32_t rxq_pinned; /* as fp_port_conf */
+	uint16_t rxq_lcore[FP_MAX_QUEUES];
+};
+
+struct fp_vxlan_static {
+	uint8_t mac[6];
+	uint16_t vlan;    /* 0..4094 */
+	uint8_t peer[4];  /* one of the network's peers */
+};
+
+struct fp_vxlan_conf {
+	char network[FP_NAME_MAX];
+	char uplink[FP_NAME_MAX]; /* "": the network has no overlay (removes it) */
+	uint32_t vni;     /* 1..2^24-1, unique among the uplink's networks */
+	uint32_t peer_mac_limit; /* MACs learned behind each peer; 0: no limit */
+	uint16_t n_peers;
+	uint8_t peers[FP_UPLINK_MAX_PEERS][4];
+	uint16_t n_static;
+	struct fp_vxlan_static statics[FP_VXLAN_MAX_STATIC];
+};
+
+struct fp_uplink_neigh {
+	uint8_t ip[4];
+	uint8_t mac[6];
+	uint8_t resolved;
+};
+
+struct fp_uplink_info {
+	char name[FP_NAME_MAX];
+	int link_up;
+	uint8_t mac[6];
+	uint16_t mtu;       /* underlay MTU in use */
+	uint16_t n_neigh;
+	struct fp_uplink_neigh neigh[FP_UPLINK_MAX_NEIGH];
+};
+
+int fp_uplink_add(const struct fp_uplink_conf *conf, char *err);
+int fp_uplink_remove(const char *name, char *err);
+int fp_uplink_read(const char *name, struct fp_uplink_info *out, char *err);
+/* Set (or, with uplink "", remove) a network's overlay. Tunnel ports of
+ * peers that stay keep their learned MACs; static MACs are replaced. */
+int fp_network_vxlan_set(const struct fp_vxlan_conf *conf, char *err);
 
 /* Fills *out; release with fp_stats_free. */
 int fp_stats_read(struct fp_stats *out, char *err);

@@ -33,7 +33,11 @@
 	X(mac_limit, "ingress: a new source MAC past the port's limit of learned MACs") \
 	X(link_down, "egress: destination port has no connected guest")              \
 	X(tx_full, "egress: guest ring full or queue not enabled")                    \
-	X(no_mbuf, "egress: no mbuf left to copy a frame for VLAN tagging")
+	X(no_mbuf, "egress: no mbuf left to copy a frame (VLAN tagging, a flooded frame to encapsulate)") \
+	X(mtu, "egress: tunnel: the frame does not fit the uplink's MTU once encapsulated (50 bytes)") \
+	X(vxlan_bad, "ingress: uplink: VXLAN that is malformed, fragmented, or not for this endpoint") \
+	X(vxlan_unknown, "ingress: uplink: VXLAN for a VNI this node does not carry, or not from one of the network's peers") \
+	X(uplink_other, "ingress: uplink: neither VXLAN nor ARP for the endpoint (the underlay's other traffic)")
 
 enum fp_port_counter {
 #define FP_X(n) FP_PORT_##n,

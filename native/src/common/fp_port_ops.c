@@ -15,4 +15,8 @@ const struct fp_port_ops fp_port_ops[] = {
 	[FP_PORT_ETHDEV] = { .name = "ethdev", .has_path = 0, .tx_copies = 0, .tx_per_worker = 1,
 			     .open = fp_ethdev_open, .close = fp_ethdev_close,
 			     .rx = fp_ethdev_rx, .tx = fp_ethdev_tx },
+	/* Made by fp-ctl (ctl/fp_overlay.c), never opened through fp_port_add. */
+	[FP_PORT_TUNNEL] = { .name = "vxlan", .has_path = 0, .tx_copies = 0, .tx_per_worker = 1,
+			     .open = fp_tunnel_open, .close = fp_tunnel_close,
+			     .rx = fp_tunnel_rx, .tx = fp_tunnel_tx },
 };

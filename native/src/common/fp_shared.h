@@ -40,6 +40,7 @@ struct fp_memif_dp;
 
 #define FP_MAX_PORTS 1024
 #define FP_MAX_NETS 256
+#define FP_NET_NONE FP_MAX_NETS
 #define FP_MAX_RXQ_PER_WORKER (FP_MAX_PORTS * 2)
 #define FP_BURST 32
 #define FP_TXBUF 64 /* per destination, per worker; flushed each iteration */
@@ -64,7 +65,8 @@ struct fp_port {
 	char path[FP_PATH_MAX];
 	uint16_t slot;        /* index in fp_snapshot.port */
 	uint32_t token;       /* slot | generation << 16; MAC entries store it */
-	uint16_t net;         /* index in fp_snapshot.net */
+	uint16_t net;         /* index in fp_snapshot.net; FP_NET_NONE: an
+	                       * uplink, which belongs to no network */
 	uint16_t vlan;        /* 0 = trunk, else access VLAN id */
 	uint16_t queues;      /* queue pairs configured */
 	enum fp_port_mode mode;
@@ -77,6 +79,12 @@ struct fp_port {
 	char devname[64];     /* FP_PORT_ETHDEV: vdev name */
 	uint32_t mac_limit;   /* learned source MACs allowed; 0: no limit */
 	struct fp_port_security sec; /* checked on ingress when sec.enabled */
+	uint32_t max_len;     /* longest frame it may be sent (a tunnel: what
+	                       * fits the uplink's MTU once encapsulated);
+	                       * UINT32_MAX for the other kinds */
+	uint8_t is_tunnel;    /* split horizon: a flood from a tunnel skips tunnels */
+	struct fp_uplink *uplink; /* an uplink's endpoint; NULL: not an uplink */
+	struct fp_tunnel *tunnel; /* a tunnel port's peer (FP_PORT_TUNNEL) */
 
 	/* Changed while published. */
 	uint32_t n_macs;      /* learned MACs on this port: dp: atomic add when it

@@ -211,6 +211,7 @@ fp_cmd_stop(void *arg, char *err)
 	FP_CTL_ONLY();
 	(void)arg;
 	(void)err;
+	fp_overlay_remove_all(); /* tunnels use uplinks: both before the rest */
 	fp_port_remove_all();
 	fp_network_destroy_all();
 	fp_teardown();
@@ -271,6 +272,7 @@ fp_ctl_loop(void)
 			break;
 		fp_peer_tick();
 		fp_ethdev_poll_links();
+		fp_overlay_tick();
 		if (rte_get_tsc_cycles() >= next_age) {
 			fp_network_age_all();
 			next_age = rte_get_tsc_cycles() + fp_c.tsc_hz;

@@ -111,10 +111,27 @@ void fp_snapshot_release(void);
 /* @pre called on fp-ctl. */
 struct fp_network *fp_network_find(const char *name);
 void fp_network_forget_port(struct fp_network *n, uint32_t token);
+/* Delete the entries drop(entry, arg) picks; frees their slots after a
+ * grace period. Returns how many. */
+unsigned fp_network_sweep(struct fp_network *n, int (*drop)(const struct fp_mac_entry *, uint64_t),
+			  uint64_t arg);
 void fp_network_age_all(void);
 void fp_network_destroy_all(void);
 struct fp_port *fp_port_find(const char *name);
 void fp_port_remove_all(void);
+/* A port in two steps, for kinds fp-ctl makes itself (uplinks, tunnels):
+ * fp_port_new fills *out in (network net, NULL for none) without placing
+ * it; the caller sets what its kind needs; fp_port_start places, opens and
+ * publishes it (and frees it on failure). fp_port_destroy undoes both. */
+int fp_port_new(const struct fp_port_conf *c, struct fp_network *net, struct fp_port **out,
+		char *err);
+int fp_port_start(struct fp_port *p, const struct fp_port_conf *c, char *err);
+int fp_port_destroy(struct fp_port *p, char *err);
+
+/* The overlay (fp_overlay.c). @pre fp-ctl. */
+void fp_overlay_tick(void);         /* every loop: ARP, tunnel links, static MACs */
+void fp_overlay_remove_all(void);   /* before the ports go */
+int fp_overlay_uses_network(uint16_t net); /* 1: the network has an overlay */
 
 /* Ethdev-backed ports (open/close: fp_port_kinds.h). @pre called on fp-ctl. */
 void fp_ethdev_poll_links(void);

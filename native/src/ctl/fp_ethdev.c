@@ -93,6 +93,14 @@ fp_ethdev_poll_links(void)
 	}
 }
 
+/* A PCI device is named by its address (it has a ':'); a vdev is ours,
+ * "<driver>_fp<slot>". */
+static const char *
+fp_ethdev_bus(const struct fp_port *p)
+{
+	return strchr(p->devname, ':') != NULL ? "pci" : "vdev";
+}
+
 int
 fp_ethdev_open(struct fp_port *p, const struct fp_port_conf *c, char *err)
 {
@@ -101,13 +109,18 @@ fp_ethdev_open(struct fp_port *p, const struct fp_port_conf *c, char *err)
 	uint16_t port_id, txq = (uint16_t)fp_dp.n_workers;
 	int rc;
 
-	snprintf(p->devname, sizeof(p->devname), "%s_fp%u", c->driver, p->slot);
-	rc = rte_eal_hotplug_add("vdev", p->devname, c->devargs);
+	if (strcmp(c->driver, "pci") == 0) { /* an uplink's NIC, bound to vfio-pci by the user */
+		if (strlen(c->devargs) >= sizeof(p->devname))
+			return fp_err(err, -EINVAL, "PCI address too long");
+		memcpy(p->devname, c->devargs, strlen(c->devargs) + 1);
+	} else
+		snprintf(p->devname, sizeof(p->devname), "%s_fp%u", c->driver, p->slot);
+	rc = rte_eal_hotplug_add(fp_ethdev_bus(p), p->devname, fp_ethdev_bus(p)[0] == 'p' ? "" : c->devargs);
 	if (rc != 0)
 		return fp_err(err, rc < 0 ? rc : -EIO, "cannot create %s device (%s): %s",
 			      c->driver, c->devargs, rte_strerror(-rc));
 	if (rte_eth_dev_get_port_by_name(p->devname, &port_id) != 0) {
-		rte_eal_hotplug_remove("vdev", p->devname);
+		rte_eal_hotplug_remove(fp_ethdev_bus(p), p->devname);
 		return fp_err(err, -ENODEV, "%s device has no ethdev port", c->driver);
 	}
 	p->eth_port = port_id;
@@ -146,7 +159,7 @@ fp_ethdev_open(struct fp_port *p, const struct fp_port_conf *c, char *err)
 	return 0;
 fail:
 	rte_eth_dev_close(port_id);
-	rte_eal_hotplug_remove("vdev", p->devname);
+	rte_eal_hotplug_remove(fp_ethdev_bus(p), p->devname);
 	return rc;
 }
 
@@ -157,5 +170,5 @@ fp_ethdev_close(struct fp_port *p)
 	rte_eth_dev_callback_unregister(p->eth_port, RTE_ETH_EVENT_INTR_LSC, fp_ethdev_lsc, NULL);
 	rte_eth_dev_stop(p->eth_port);
 	rte_eth_dev_close(p->eth_port);
-	rte_eal_hotplug_remove("vdev", p->devname);
+	rte_eal_hotplug_remove(fp_ethdev_bus(p), p->devname);
 }

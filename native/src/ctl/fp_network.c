@@ -17,6 +17,7 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
+#include "../common/fp_overlay.h"
 #include "../dp/fp_l2.h"
 #include "fp_ctl.h"
 
@@ -43,7 +44,7 @@ fp_network_free(struct fp_network *n)
  * Delete every key for which drop(entry) is true, then free the slots once
  * no worker can hold their positions any more.
  */
-static unsigned
+unsigned
 fp_network_sweep(struct fp_network *n, int (*drop)(const struct fp_mac_entry *, uint64_t),
 		 uint64_t arg)
 {
@@ -85,7 +86,7 @@ static int
 fp_entry_expired(const struct fp_mac_entry *e, uint64_t now)
 {
 	uint32_t seen = __atomic_load_n(&e->seen, __ATOMIC_RELAXED);
-	return (uint32_t)now - seen > fp_c.mac_age_ticks;
+	return seen != FP_MAC_STATIC && (uint32_t)now - seen > fp_c.mac_age_ticks;
 }
 
 void
@@ -229,6 +230,8 @@ fp_cmd_network_delete(void *arg, char *err)
 	for (unsigned i = 0; i < FP_MAX_PORTS; i++)
 		if (fp_c.ports[i] != NULL && fp_c.ports[i]->net == n->id)
 			users++;
+	if (fp_overlay_uses_network(n->id))
+		return fp_err(err, -EBUSY, "network %s has an overlay: remove it first", name);
 	if (users > 0)
 		return fp_err(err, -EBUSY, "network %s still has %u port(s)", name, users);
 	return fp_network_destroy(n, err);

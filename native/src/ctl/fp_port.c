@@ -91,14 +91,90 @@ fp_port_flows_refresh(const struct fp_port *p)
 		RTE_LOG(ERR, USER1, "flow rules of port %s not re-resolved: %s\n", p->name, err);
 }
 
+/*
+ * A port for conf c in network net (NULL: an uplink, in no network),
+ * filled in but not yet in its slot: the caller may set what its kind
+ * needs (an uplink's endpoint, a tunnel's peer) before fp_port_start.
+ */
+int
+fp_port_new(const struct fp_port_conf *c, struct fp_network *net, struct fp_port **out, char *err)
+{
+	struct fp_port *p;
+	int slot = fp_port_slot();
+
+	if (slot < 0)
+		return fp_err(err, -ENOSPC, "port table full (%d ports)", FP_MAX_PORTS);
+	p = rte_zmalloc("fp_port", sizeof(*p), RTE_CACHE_LINE_SIZE);
+	if (p == NULL)
+		return fp_err(err, -ENOMEM, "out of memory for port %s", c->name);
+	snprintf(p->name, sizeof(p->name), "%s", c->name);
+	snprintf(p->path, sizeof(p->path), "%s", c->path);
+	p->slot = (uint16_t)slot;
+	if (++fp_c.port_gen[slot] == 0) /* token 0 means "no port" to workers */
+		fp_c.port_gen[slot] = 1;
+	p->token = (uint32_t)slot | (uint32_t)fp_c.port_gen[slot] << 16;
+	p->net = net != NULL ? net->id : FP_NET_NONE;
+	p->vlan = c->vlan;
+	p->queues = c->queues;
+	p->mode = c->mode;
+	p->kind = (uint8_t)c->kind;
+	p->ops = &fp_port_ops[c->kind];
+	p->kernel = c->kernel;
+	p->netp = net;
+	p->eth_port = UINT16_MAX; /* no ethdev yet: matches no LSC event */
+	p->vid = -1;
+	p->conn_vid = -1;
+	p->mac_limit = c->mac_limit;
+	p->sec = c->sec;
+	p->max_len = UINT32_MAX;
+	for (unsigned q = 0; q < FP_MAX_QUEUES; q++)
+		rte_spinlock_init(&p->txlock[q]);
+	*out = p;
+	return 0;
+}
+
+/* Place p's rx queues, open its backend, publish it. On failure nothing
+ * of it is left and p is freed. */
+int
+fp_port_start(struct fp_port *p, const struct fp_port_conf *c, char *err)
+{
+	int rc;
+
+	fp_rxq_place(p, c);
+	/* In its slot before the backend starts: its first callbacks (a
+	 * vhost connection, an LSC event) must find it. */
+	fp_port_set_slot(p->slot, p);
+	rc = p->ops->open(p, c, err);
+	if (rc == 0) {
+		rc = fp_snapshot_publish(err);
+		if (rc != 0) {
+			pthread_mutex_lock(&fp_c.ports_lock);
+			p->removing = 1;
+			pthread_mutex_unlock(&fp_c.ports_lock);
+			p->ops->close(p);
+		}
+	}
+	if (rc != 0) {
+		fp_port_set_slot(p->slot, NULL);
+		fp_rxq_release(p);
+		rte_free(p);
+		return rc;
+	}
+	if (p->kernel)
+		__atomic_store_n(&p->netp->kernel_token, p->token, __ATOMIC_RELAXED);
+	if (p->netp != NULL)
+		fp_port_flows_refresh(p);
+	return 0;
+}
+
 int
 fp_cmd_port_add(void *arg, char *err)
 {
 	FP_CTL_ONLY();
 	const struct fp_port_conf *c = arg;
 	struct fp_network *net;
-	struct fp_port *p;
-	int slot, rc;
+	struct fp_port *p = NULL;
+	int rc;
 
 	rc = fp_port_validate(c, err);
 	if (rc == 0)
@@ -112,63 +188,12 @@ fp_cmd_port_add(void *arg, char *err)
 		return fp_err(err, -EEXIST, c->kind != FP_PORT_ETHDEV
 			      ? "a kernel interface port must be an ethdev (net_tap or virtio_user)"
 			      : "network %s already has a kernel interface", c->network);
-	slot = fp_port_slot();
-	if (slot < 0)
-		return fp_err(err, -ENOSPC, "port table full (%d ports)", FP_MAX_PORTS);
-	p = rte_zmalloc("fp_port", sizeof(*p), RTE_CACHE_LINE_SIZE);
-	if (p == NULL)
-		return fp_err(err, -ENOMEM, "out of memory for port %s", c->name);
-
-	snprintf(p->name, sizeof(p->name), "%s", c->name);
-	snprintf(p->path, sizeof(p->path), "%s", c->path);
-	p->slot = (uint16_t)slot;
-	if (++fp_c.port_gen[slot] == 0) /* token 0 means "no port" to workers */
-		fp_c.port_gen[slot] = 1;
-	p->token = (uint32_t)slot | (uint32_t)fp_c.port_gen[slot] << 16;
-	p->net = net->id;
-	p->vlan = c->vlan;
-	p->queues = c->queues;
-	p->mode = c->mode;
-	p->kind = (uint8_t)c->kind;
-	p->ops = &fp_port_ops[c->kind];
-	p->kernel = c->kernel;
-	p->netp = net;
-	p->eth_port = UINT16_MAX; /* no ethdev yet: matches no LSC event */
-	p->vid = -1;
-	p->conn_vid = -1;
-	p->mac_limit = c->mac_limit;
-	p->sec = c->sec;
-	for (unsigned q = 0; q < FP_MAX_QUEUES; q++)
-		rte_spinlock_init(&p->txlock[q]);
-
-	fp_rxq_place(p, c);
-	/* In its slot before the backend starts: its first callbacks (a
-	 * vhost connection, an LSC event) must find it. */
-	fp_port_set_slot((unsigned)slot, p);
-	rc = p->ops->open(p, c, err);
-	if (rc == 0) {
-		rc = fp_snapshot_publish(err);
-		if (rc != 0) {
-			pthread_mutex_lock(&fp_c.ports_lock);
-			p->removing = 1;
-			pthread_mutex_unlock(&fp_c.ports_lock);
-			p->ops->close(p);
-		}
-	}
-	if (rc != 0) {
-		fp_port_set_slot((unsigned)slot, NULL);
-		fp_rxq_release(p);
-		rte_free(p);
-		return rc;
-	}
-	if (p->kernel)
-		__atomic_store_n(&net->kernel_token, p->token, __ATOMIC_RELAXED);
-	fp_port_flows_refresh(p);
-	return 0;
+	rc = fp_port_new(c, net, &p, err);
+	return rc != 0 ? rc : fp_port_start(p, c, err);
 }
 
 /* Unpublish, wait for workers, close the backend, free. */
-static int
+int
 fp_port_destroy(struct fp_port *p, char *err)
 {
 	int rc;
@@ -190,8 +215,10 @@ fp_port_destroy(struct fp_port *p, char *err)
 	p->ops->close(p);
 	fp_port_set_slot(p->slot, NULL);
 	fp_rxq_release(p);
-	fp_network_forget_port(fp_c.nets[p->net], p->token);
-	fp_port_flows_refresh(p);
+	if (p->netp != NULL) {
+		fp_network_forget_port(p->netp, p->token);
+		fp_port_flows_refresh(p);
+	}
 	rte_free(p);
 	return 0;
 }

@@ -21,4 +21,11 @@ void fp_memif_kick(struct fp_port *p);
 int fp_ethdev_open(struct fp_port *p, const struct fp_port_conf *c, char *err);
 void fp_ethdev_close(struct fp_port *p);
 
+/* VXLAN tunnel (fp_overlay.c): nothing to open or close, the uplink is
+ * the device. */
+int fp_tunnel_open(struct fp_port *p, const struct fp_port_conf *c, char *err);
+void fp_tunnel_close(struct fp_port *p);
+
+/* An uplink (fp_overlay.c) is an ethdev: open/close above. */
+
 #endif

@@ -43,7 +43,8 @@ fp_snapshot_build(struct fp_snapshot *s)
 		if (p == NULL || p->removing)
 			continue;
 		s->port[slot] = p;
-		members[p->net]++;
+		if (p->net != FP_NET_NONE)
+			members[p->net]++;
 		for (unsigned q = 0; q < p->queues; q++)
 			if (!(p->rxq_moving & (1u << q)))
 				rxqs[p->rxq_worker[q]]++;
@@ -69,7 +70,8 @@ fp_snapshot_build(struct fp_snapshot *s)
 
 		if (p == NULL)
 			continue;
-		s->flood[p->net]->port[s->flood[p->net]->n++] = p;
+		if (p->net != FP_NET_NONE) /* an uplink is in no flood list */
+			s->flood[p->net]->port[s->flood[p->net]->n++] = p;
 		for (uint16_t q = 0; q < p->queues; q++) {
 			struct fp_worker_rx *rx = &s->worker[p->rxq_worker[q]];
 

@@ -67,7 +67,7 @@ fp_cmd_stats(void *arg, char *err)
 			continue;
 		ps = &st->ports[st->n_ports++];
 		snprintf(ps->name, sizeof(ps->name), "%s", p->name);
-		snprintf(ps->network, sizeof(ps->network), "%s", fp_c.nets[p->net]->name);
+		snprintf(ps->network, sizeof(ps->network), "%s", p->netp != NULL ? p->netp->name : "");
 		ps->link_up = (int)__atomic_load_n(&p->link_up, __ATOMIC_ACQUIRE);
 		ps->queue_pairs = __atomic_load_n(&p->queue_pairs, __ATOMIC_RELAXED);
 		ps->features = p->features;

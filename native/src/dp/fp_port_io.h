@@ -16,4 +16,7 @@ uint16_t fp_memif_tx_burst(struct fp_port *p, uint16_t q, struct rte_mbuf **pkts
 uint16_t fp_ethdev_rx(struct fp_port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n);
 uint16_t fp_ethdev_tx(struct fp_port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n, uint64_t *bytes);
 
+uint16_t fp_tunnel_tx(struct fp_port *p, uint16_t w, struct rte_mbuf **pkts, uint16_t n, uint64_t *bytes);
+uint16_t fp_tunnel_rx(struct fp_port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n);
+
 #endif

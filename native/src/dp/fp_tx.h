@@ -18,6 +18,7 @@
 #include "../common/fp_worker_local.h"
 #include "fp_punt_dp.h"
 #include "fp_txq.h"
+#include "fp_txq_worker.h"
 
 static inline void
 fp_count(struct fp_port *p, unsigned w, enum fp_port_counter c, uint64_t n)
@@ -102,7 +103,9 @@ fp_tx_flush(struct fp_worker_local *wl, struct fp_port *q)
 		return;
 	}
 	if (q->ops->tx_per_worker) { /* a queue of our own: no lock */
-		fp_tx_burst(wl, q, (uint16_t)wl->idx, 0, b->m, n);
+		uint16_t txq = fp_txq_of_worker(q, wl->idx);
+
+		fp_tx_burst(wl, q, txq, fp_txq_shared(q), b->m, n);
 		return;
 	}
 	mask = __atomic_load_n(&q->txq_mask, __ATOMIC_ACQUIRE);
@@ -165,6 +168,11 @@ fp_tx_enqueue(struct fp_worker_local *wl, struct fp_port *q, struct rte_mbuf *m,
 	m = fp_vlan_fixup(wl, q, m, vid, tagged);
 	if (unlikely(m == NULL))
 		return;
+	if (unlikely(rte_pktmbuf_pkt_len(m) > q->max_len)) { /* never truncated */
+		fp_count(q, wl->idx, FP_PORT_DROP_mtu, 1);
+		rte_pktmbuf_free(m);
+		return;
+	}
 	if (q->queues > 1 && !q->ops->tx_per_worker) /* the queue is chosen at flush */
 		m->hash.rss = fp_flow_hash(m);
 	if (unlikely(b->n == FP_TXBUF))
@@ -193,7 +201,7 @@ fp_flood(struct fp_worker_local *wl, const struct fp_snapshot *s,
 	for (uint16_t i = 0; fl != NULL && i < fl->n; i++) {
 		struct fp_port *q = fl->port[i];
 		/* A port with no guest is skipped, not counted as a drop. */
-		if (q != in && fp_vlan_ok(q, vid) &&
+		if (q != in && fp_vlan_ok(q, vid) && !(q->is_tunnel & in->is_tunnel) &&
 		    __atomic_load_n(&q->link_up, __ATOMIC_RELAXED) &&
 		    !fp_guard_port_faulted(q->slot, q->token))
 			out[n++] = q;

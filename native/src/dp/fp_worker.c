@@ -22,6 +22,7 @@
 #include "../common/fp_guard.h"
 #include "../common/fp_worker_local.h"
 #include "fp_flow_dp.h"
+#include "fp_overlay_dp.h"
 #include "fp_psec.h"
 #include "fp_l2.h"
 #include "fp_tx.h"
@@ -72,6 +73,10 @@ fp_learn_at(struct fp_worker_local *wl, struct fp_network *net, uint32_t version
 	if (pos < 0) /* an earlier source of this burst may have added it since */
 		pos = rte_hash_lookup(net->mac, &key);
 	if (pos >= 0) {
+		/* Set by the API behind a peer: neither refreshed nor moved. */
+		if (unlikely(__atomic_load_n(&net->entries[pos].seen, __ATOMIC_RELAXED) ==
+			     FP_MAC_STATIC))
+			return 0;
 		moved = __atomic_load_n(&net->entries[pos].token, __ATOMIC_RELAXED) !=
 			in->token;
 		if (unlikely(moved && !fp_learn_allowed(in)))
@@ -88,7 +93,7 @@ fp_learn_at(struct fp_worker_local *wl, struct fp_network *net, uint32_t version
 	}
 	e = &net->entries[pos];
 	__atomic_store_n(&e->token, in->token, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->seen, tick, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->seen, tick != FP_MAC_STATIC ? tick : tick - 1, __ATOMIC_RELAXED);
 	if (moved != 0)
 		__atomic_fetch_add(&in->n_macs, 1, __ATOMIC_RELAXED);
 	if (moved > 0) /* the cache entry below then never matches: fine */
@@ -302,6 +307,28 @@ drop:
 	}
 }
 
+/* An uplink's burst: its VXLAN frames switched as their tunnel ports'. */
+static void
+fp_uplink_burst(struct fp_worker_local *wl, const struct fp_snapshot *s,
+		struct fp_port *up, struct rte_mbuf **pkts, uint16_t n, uint32_t tick)
+{
+	struct fp_uplink_run runs[FP_BURST];
+	unsigned nr = fp_uplink_classify(wl, up, pkts, n, runs);
+
+	for (unsigned r = 0; r < nr; r++) {
+		struct fp_port *t = runs[r].tunnel;
+
+		/* The map may name a tunnel this snapshot does not have yet (or
+		 * any more): its network is only certain once it does. */
+		if (unlikely(s->port[t->slot] != t)) {
+			fp_count(up, wl->idx, FP_PORT_DROP_vxlan_unknown, runs[r].n);
+			rte_pktmbuf_free_bulk(&pkts[runs[r].from], runs[r].n);
+			continue;
+		}
+		fp_switch_burst(wl, s, t, &pkts[runs[r].from], runs[r].n, tick);
+	}
+}
+
 /* One rx burst, switched and sent: what a "busy" poll costs. */
 static uint32_t
 fp_poll_rxq(struct fp_worker_local *wl, const struct fp_snapshot *s,
@@ -316,12 +343,18 @@ fp_poll_rxq(struct fp_worker_local *wl, const struct fp_snapshot *s,
 	    !(__atomic_load_n(&p->vring_enabled, __ATOMIC_RELAXED) & (1u << vring)) ||
 	    unlikely(fp_guard_port_faulted(p->slot, p->token)))
 		return 0;
+	if (unlikely(p->uplink != NULL) && rq->queue == 0)
+		fp_uplink_ctl_tx(wl, p);
 	n = p->ops->rx(p, rq->queue, pkts, FP_BURST); /* per burst: the kind's own */
 	if (n > 0) {
 		p->stats[wl->idx].rxq[rq->queue] += n;
-		fp_switch_burst(wl, s, p, pkts, n, tick);
-		fp_tx_flush_all(wl);
+		if (unlikely(p->uplink != NULL))
+			fp_uplink_burst(wl, s, p, pkts, n, tick);
+		else
+			fp_switch_burst(wl, s, p, pkts, n, tick);
 	}
+	if (wl->n_dirty > 0)
+		fp_tx_flush_all(wl);
 	return n;
 }
 
