@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const PROTO_FILES = ['fastpath/v1/network.proto', 'fastpath/v1/port.proto', 'fastpath/v1/system.proto', 'fastpath/v1/hugepages.proto', 'fastpath/v1/flow.proto', 'google/rpc/status.proto'];
+export const PROTO_FILES = ['fastpath/v1/network.proto', 'fastpath/v1/port.proto', 'fastpath/v1/system.proto', 'fastpath/v1/hugepages.proto', 'fastpath/v1/flow.proto', 'fastpath/v1/overlay.proto', 'google/rpc/status.proto'];
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** The descriptor as protobufjs (with its .proto parser) reads the files. */

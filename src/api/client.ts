@@ -5,6 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { FlowServiceClient } from './gen/fastpath/v1/FlowService.js';
 import type { HugepageServiceClient } from './gen/fastpath/v1/HugepageService.js';
 import type { NetworkServiceClient } from './gen/fastpath/v1/NetworkService.js';
+import type { OverlayServiceClient } from './gen/fastpath/v1/OverlayService.js';
 import type { PortServiceClient } from './gen/fastpath/v1/PortService.js';
 import type { SystemServiceClient } from './gen/fastpath/v1/SystemService.js';
 import { loadFastpathProto } from './proto.js';
@@ -28,6 +29,7 @@ export class FastpathClient {
   readonly system: SystemServiceClient;
   readonly hugepages: HugepageServiceClient;
   readonly flows: FlowServiceClient;
+  readonly overlays: OverlayServiceClient;
   private readonly deadlineMs: number;
 
   private readonly channel: grpc.Channel;
@@ -36,7 +38,7 @@ export class FastpathClient {
     const proto = loadFastpathProto();
     const creds = grpc.credentials.createInsecure();
     // One channel (one connection, one resolver) for every service: a
-    // short-lived process (fpctl, the CNI plugin) sets up one, not five.
+    // short-lived process (fpctl, the CNI plugin) sets up one, not six.
     this.channel = new grpc.Channel(endpoint, creds, {});
     const opts = { channelOverride: this.channel };
     this.networks = new proto.fastpath.v1.NetworkService(endpoint, creds, opts);
@@ -44,6 +46,7 @@ export class FastpathClient {
     this.system = new proto.fastpath.v1.SystemService(endpoint, creds, opts);
     this.hugepages = new proto.fastpath.v1.HugepageService(endpoint, creds, opts);
     this.flows = new proto.fastpath.v1.FlowService(endpoint, creds, opts);
+    this.overlays = new proto.fastpath.v1.OverlayService(endpoint, creds, opts);
     this.deadlineMs = deadlineMs;
   }
 

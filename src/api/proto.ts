@@ -18,6 +18,7 @@ import type * as Protobuf from 'protobufjs/light.js';
 import type { ProtoGrpcType as FlowProto } from './gen/flow.js';
 import type { ProtoGrpcType as HugepagesProto } from './gen/hugepages.js';
 import type { ProtoGrpcType as NetworkProto } from './gen/network.js';
+import type { ProtoGrpcType as OverlayProto } from './gen/overlay.js';
 import type { ProtoGrpcType as PortProto } from './gen/port.js';
 import type { ProtoGrpcType as SystemProto } from './gen/system.js';
 
@@ -25,7 +26,7 @@ import type { ProtoGrpcType as SystemProto } from './gen/system.js';
 // (.dist/fastpathd/) runs this module from another directory of the tree.
 export const DESCRIPTOR = join(dirname(fileURLToPath(import.meta.url)), '..', 'api', 'gen', 'descriptor.json');
 
-export type FastpathProto = NetworkProto & PortProto & SystemProto & HugepagesProto & FlowProto;
+export type FastpathProto = NetworkProto & PortProto & SystemProto & HugepagesProto & FlowProto & OverlayProto;
 
 const TO_OBJECT: Protobuf.IConversionOptions = { longs: String, enums: String, defaults: true, oneofs: false };
 

@@ -11,16 +11,18 @@ import type { Dataplane } from '../dataplane/index.js';
 import type { HugepageManager } from '../core/hugepages/manager.js';
 import type { FlowManager } from '../core/flows/flow-manager.js';
 import type { Orchestrator } from '../core/orchestrator.js';
+import type { OverlayManager } from '../core/uplinks/overlay-manager.js';
 import { hugepageService } from './hugepage-service.js';
 import { Adapter, type AdapterLogger } from './adapter.js';
 import { metricsInterceptor, type CallObserver } from './call-metrics.js';
 import { flowService } from './flow-service.js';
 import { networkService } from './network-service.js';
+import { overlayService } from './overlay-service.js';
 import { portService } from './port-service.js';
 import { loadFastpathProto } from './proto.js';
 import { LcoreSampler, systemService, type SystemFacts } from './system-service.js';
 
-export const SERVICE_NAMES = ['fastpath.v1.NetworkService', 'fastpath.v1.PortService', 'fastpath.v1.SystemService', 'fastpath.v1.HugepageService', 'fastpath.v1.FlowService'];
+export const SERVICE_NAMES = ['fastpath.v1.NetworkService', 'fastpath.v1.PortService', 'fastpath.v1.SystemService', 'fastpath.v1.HugepageService', 'fastpath.v1.FlowService', 'fastpath.v1.OverlayService'];
 
 export interface ApiServerOptions {
   unixSocket: string;
@@ -36,7 +38,7 @@ export class ApiServer {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    dp: Dataplane, orch: Orchestrator, hp: HugepageManager, flows: FlowManager, facts: SystemFacts, log: AdapterLogger,
+    dp: Dataplane, orch: Orchestrator, hp: HugepageManager, flows: FlowManager, overlay: OverlayManager, facts: SystemFacts, log: AdapterLogger,
     observe?: CallObserver, streamBacklog?: number,
   ) {
     const proto = loadFastpathProto();
@@ -49,6 +51,7 @@ export class ApiServer {
     this.server.addService(proto.fastpath.v1.SystemService.service, systemService(dp, this.sampler, facts, a));
     this.server.addService(proto.fastpath.v1.HugepageService.service, hugepageService(hp, a));
     this.server.addService(proto.fastpath.v1.FlowService.service, flowService(flows, a));
+    this.server.addService(proto.fastpath.v1.OverlayService.service, overlayService(overlay, a));
     this.health.addToServer(this.server);
   }
 

@@ -96,15 +96,18 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv, command
   const command = findCommand(commands, words);
 
   const options = Object.fromEntries(
-    Object.entries({ ...GLOBAL_OPTIONS, ...command.options }).map(([k, o]) => [k, { type: o.type, ...(k === 'help' ? { short: 'h' } : {}) }]),
+    Object.entries({ ...GLOBAL_OPTIONS, ...command.options }).map(([k, o]) => [k, {
+      type: o.type, ...(o.multiple ? { multiple: true } : {}), ...(k === 'help' ? { short: 'h' } : {}),
+    }]),
   );
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (e) {
     // parseArgs' messages mention its own internals ("To specify a positional
-    // argument starting with a '-'..."): keep its first sentence only.
-    const first = ((e as Error).message.split('. ')[0] ?? '').replace(/\.$/, '');
+    // argument starting with a '-'...", on the same line or the next): keep
+    // its first sentence only.
+    const first = ((e as Error).message.split(/\.\s|\n/)[0] ?? '').replace(/\.$/, '');
     throw new UsageError(first.charAt(0).toLowerCase() + first.slice(1), command);
   }
   const values = parsed.values as OptionValues;
@@ -131,7 +134,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv, command
  */
 export function intOption(opts: OptionValues, name: string, range: Range = RANGES.uint32): number | undefined {
   const s = opts[name];
-  if (s === undefined || typeof s === 'boolean') return undefined;
+  if (typeof s !== 'string') return undefined;
   if (!/^\d{1,16}$/.test(s) || !inRange(range, Number(s))) {
     throw new UsageError(`--${name} must be an integer in ${rangeText(range)}, got '${s.length > 40 ? `${s.slice(0, 40)}…` : s}'`);
   }
@@ -149,7 +152,7 @@ export function intValue(s: string, what: string, range: Range): number {
 /** A file mode in octal, as chmod takes it: 0660, 660 or 0o660. */
 export function modeOption(opts: OptionValues, name: string, range: Range = RANGES.dirMode): number | undefined {
   const s = opts[name];
-  if (s === undefined || typeof s === 'boolean') return undefined;
+  if (typeof s !== 'string') return undefined;
   const m = /^(?:0o?)?([0-7]{1,4})$/.exec(s);
   if (!m || !inRange(range, parseInt(m[1]!, 8))) {
     throw new UsageError(`--${name} must be an octal file mode in ${rangeText(range)}, such as 0660, got '${s.length > 40 ? `${s.slice(0, 40)}…` : s}'`);
@@ -160,7 +163,7 @@ export function modeOption(opts: OptionValues, name: string, range: Range = RANG
 /** One of a fixed set of words. */
 export function choiceOption<T extends string>(opts: OptionValues, name: string, choices: readonly T[]): T | undefined {
   const s = opts[name];
-  if (s === undefined || typeof s === 'boolean') return undefined;
+  if (typeof s !== 'string') return undefined;
   if (!(choices as readonly string[]).includes(s)) throw new UsageError(`--${name} must be ${choices.join(' or ')}, got '${s}'`);
   return s as T;
 }
@@ -180,4 +183,14 @@ export function affinityOption(opts: OptionValues, name = 'rxq-affinity'): Recor
     out[q] = intValue(m[2]!, `--${name} lcore`, RANGES.lcore);
   }
   return out;
+}
+
+/** A repeatable option, each value also a comma-separated list (--peer A
+ * --peer B, or --peers A,B): every item, in order; [] when absent. */
+export function listOption(opts: OptionValues, ...names: string[]): string[] {
+  return names.flatMap((n) => {
+    const v = opts[n];
+    if (v === undefined || typeof v === 'boolean') return [];
+    return (Array.isArray(v) ? v : [v]).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+  });
 }

@@ -9,9 +9,11 @@ export interface OptionSpec {
   /** Placeholder shown in usage, e.g. "N" for --vlan N. */
   value?: string;
   help: string;
+  /** May be given more than once (--peer A --peer B): its value is then a list. */
+  multiple?: boolean;
 }
 
-export type OptionValues = Record<string, string | boolean | undefined>;
+export type OptionValues = Record<string, string | string[] | boolean | undefined>;
 
 export interface Context {
   readonly client: FastpathClient;

@@ -6,7 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 
 import { FastpathClient } from '../api/client.js';
 import { parseCommandLine, UsageError, type Invocation } from './args.js';
-import type { CommandSpec, Context } from './command.js';
+import type { CommandSpec, Context, OptionValues } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { describeFailure } from './errors.js';
 import { commandUsage, EXIT, generalUsage, nounUsage, synopsis } from './usage.js';
@@ -53,7 +53,7 @@ function interrupted(signal: AbortSignal): Promise<never> {
   });
 }
 
-async function execute(command: CommandSpec, args: string[], ctx: Context, opts: Record<string, string | boolean | undefined>): Promise<void> {
+async function execute(command: CommandSpec, args: string[], ctx: Context, opts: OptionValues): Promise<void> {
   const run = command.run(ctx, args, opts);
   if (STREAMING.has(command.words.join(' '))) return run;
   // A unary call has no use for the signal: give up on it instead.

@@ -18,7 +18,7 @@ function optionSynopsis(name: string, o: OptionSpec): string {
 }
 
 export function synopsis(c: CommandSpec, withOptions = false): string {
-  const opts = withOptions ? Object.entries(c.options ?? {}).map(([k, o]) => `[${optionSynopsis(k, o)}]`) : [];
+  const opts = withOptions ? Object.entries(c.options ?? {}).map(([k, o]) => `[${optionSynopsis(k, o)}]${o.multiple ? '...' : ''}`) : [];
   const more = !withOptions && Object.keys(c.options ?? {}).length > 0 ? ['[options]'] : [];
   return [...c.words, ...c.args, ...opts, ...more].join(' ');
 }

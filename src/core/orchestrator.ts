@@ -215,6 +215,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
         if (allowMissing) return;
         throw notFound(`no network named ${name}`, 'NETWORK_NOT_FOUND');
       }
+      const ovl = (this.keeper.state.overlays ?? []).find((o) => o.network === name);
+      if (ovl) throw precondition(`network ${name} carries VXLAN VNI ${ovl.vni} over uplink ${ovl.uplink}: remove its overlay first (fpctl overlay del ${name})`, 'NETWORK_IN_USE');
       const users = this.keeper.state.ports.filter((p) => p.network === name).map((p) => p.name);
       if (users.length > 0) {
         throw precondition(`network ${name} still has ${users.length} port(s): ${users.slice(0, 5).join(', ')}${users.length > 5 ? ', …' : ''}; delete them first`, 'NETWORK_IN_USE');

@@ -61,6 +61,33 @@ export interface FlowRecord {
   spec: FlowSpec;
 }
 
+/** An uplink: a host NIC in the data plane, with this node's tunnel endpoint. */
+export interface UplinkRecord {
+  /** Also its name among the data plane's ports. */
+  name: string;
+  iface: string;
+  driver: 'af_xdp' | 'af_packet' | 'pci';
+  pci?: string;
+  queues: number;
+  /** Endpoint address with its subnet, e.g. 10.1.0.5/24. */
+  address: string;
+  gateway?: string;
+  /** Underlay MTU; absent: the device's. */
+  mtu?: number;
+}
+
+/** A network's VXLAN overlay. */
+export interface OverlayRecord {
+  network: string;
+  uplink: string;
+  vni: number;
+  /** Other nodes' endpoints, sorted. */
+  peers: string[];
+  staticMacs: Array<{ mac: string; vlan: number; peer: string }>;
+  /** MACs learned behind each peer; 0: no limit. */
+  peerMacLimit: number;
+}
+
 export interface DesiredState {
   networks: NetworkRecord[];
   ports: PortRecord[];
@@ -71,6 +98,11 @@ export interface DesiredState {
   flowMissDrop?: string[];
   /** Flow ids are never reused, so a deleted id cannot come back as another rule. */
   nextFlowId?: number;
+  /** Where this daemon's MAC pool starts (random, chosen once; see mac-pool.ts). */
+  macStart?: number;
+  /** Absent in state files written before the overlay. */
+  uplinks?: UplinkRecord[];
+  overlays?: OverlayRecord[];
 }
 
 export function emptyState(): DesiredState {

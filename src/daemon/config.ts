@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import type { DataplaneConfig } from '../dataplane/index.js';
 import type { HugepageConfig } from '../core/hugepages/manager.js';
 import type { Limits } from '../core/orchestrator.js';
+import { parseOverlayConfig, type OverlayConfig } from './overlay-config.js';
 
 export interface DaemonConfig {
   /** streamBacklog: messages queued to a watcher that does not read before it is dropped. */
@@ -27,6 +28,8 @@ export interface DaemonConfig {
   /** Networks' kernel interfaces: auto (vhost-net when /dev/vhost-net works, else tap), vhost-net or tap. */
   exceptionPath: string;
   dataplane: Partial<DataplaneConfig>;
+  /** This node's uplink and the networks that cross nodes (config file only; see overlay-config.ts). */
+  overlay?: OverlayConfig;
 }
 
 export const DEFAULT_CONFIG_FILE = '/etc/fastpath/fastpathd.json';
@@ -141,11 +144,17 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): { config: Da
   let c = defaultConfig();
   const file = (flags.config as string | undefined) ?? env.FASTPATH_CONFIG ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
   if (file) {
+    let raw: Partial<DaemonConfig> & { overlay?: unknown };
     try {
-      c = merge(c, JSON.parse(readFileSync(file, 'utf8')) as Partial<DaemonConfig>);
+      raw = JSON.parse(readFileSync(file, 'utf8')) as Partial<DaemonConfig> & { overlay?: unknown };
     } catch (e) {
       throw new ConfigError(`cannot read config file ${file}: ${(e as Error).message}`);
     }
+    const { overlay, ...rest } = raw;
+    c = merge(c, rest);
+    // Its own parser: it substitutes ${NODE_IP} and friends from env.
+    const o = parseOverlayConfig(overlay, env);
+    if (o) c.overlay = o;
     sources.push(file);
   }
   const fromEnv: Source = {};

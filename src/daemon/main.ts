@@ -2,6 +2,7 @@
 // fastpathd: a linear, logged start-up (config -> state -> data plane ->
 // replay -> API -> ready) and a clean shutdown on SIGTERM/SIGINT that keeps
 // the state (and, unless asked, the port directories containers mount).
+import { randomInt } from 'node:crypto';
 import { mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,13 +23,15 @@ import { ConfigError, loadConfig, type DaemonConfig } from './config.js';
  * CPU as fp-ctl and the vhost threads) load only once forwarding is on.
  */
 async function loadReplayModules() {
-  const [hp, mac, flows, kernel, orch, keeper] = await Promise.all([
+  const [hp, mac, flows, kernel, orch, keeper, overlay] = await Promise.all([
     import('../core/hugepages/manager.js'), import('../core/mac-pool.js'), import('../core/flows/flow-manager.js'),
     import('../core/kernel/kernel-manager.js'), import('../core/orchestrator.js'), import('../core/state-keeper.js'),
+    import('../core/uplinks/overlay-manager.js'),
   ]);
   return {
     HugepageManager: hp.HugepageManager, MacPool: mac.MacPool, FlowManager: flows.FlowManager,
     KernelInterfaces: kernel.KernelInterfaces, Orchestrator: orch.Orchestrator, StateKeeper: keeper.StateKeeper,
+    OverlayManager: overlay.OverlayManager,
   };
 }
 type ReplayModules = Awaited<ReturnType<typeof loadReplayModules>>;
@@ -150,7 +153,7 @@ async function serve(
   m: ReplayModules, config: DaemonConfig, log: Logger, dp: Dataplane, info: DataplaneInfo,
   store: StateStore, state: DesiredState, firstStart: boolean,
 ): Promise<number> {
-  const { HugepageManager, MacPool, FlowManager, KernelInterfaces, Orchestrator, StateKeeper } = m;
+  const { HugepageManager, MacPool, FlowManager, KernelInterfaces, Orchestrator, StateKeeper, OverlayManager } = m;
   // replay, then forwarding
   const keeper = new StateKeeper(store, state);
   // The data plane's own hugepages (on the 2M pool) count as fastpath's.
@@ -161,12 +164,20 @@ async function serve(
   const kernel = new KernelInterfaces(dp, config.exceptionPath, log);
   const exceptionPath = kernel.describe();
   log.info({ step: 'exception-path', ...exceptionPath }, 'kernel exception path');
-  const orch = new Orchestrator(dp, keeper, new MacPool(config.macPrefix, config.macPoolSize), config.limits, log,
+  if (keeper.state.macStart === undefined) {
+    // Chosen once per daemon (and kept): nodes sharing a network through an
+    // overlay must not hand out the same MACs.
+    await keeper.commit({ ...keeper.state, macStart: randomInt(1, Math.min(config.macPoolSize, 0xffffff) + 1) });
+  }
+  const orch = new Orchestrator(dp, keeper, new MacPool(config.macPrefix, config.macPoolSize, keeper.state.macStart), config.limits, log,
     (owner) => {
       const r = hp.get(owner);
       return r ? { hostPath: r.mountPath, sizeMib: r.record.sizeMib } : undefined;
     }, kernel);
   const replayed = await orch.replay();
+  // Uplinks and overlays: after their networks, before forwarding.
+  const overlay = new OverlayManager(dp, keeper, log);
+  const overlayReplayed = await overlay.replay();
   // Flow rules name ports: their tables go in after the ports, before forwarding.
   const flows = new FlowManager(dp, keeper, config.limits, log, (n) => orch.hasKernelInterface(n));
   const flowsReplayed = await flows.replay();
@@ -176,12 +187,15 @@ async function serve(
     await orch.createNetwork({ name: config.defaultNetwork });
   }
   await dp.setForwarding(true);
-  log.info({ step: 'replay', ...replayed, flowTables: flowsReplayed.tables, flows: flowsReplayed.flows, failedFlowTables: flowsReplayed.failed }, 'state replayed; forwarding enabled');
+  log.info({
+    step: 'replay', ...replayed, flowTables: flowsReplayed.tables, flows: flowsReplayed.flows, failedFlowTables: flowsReplayed.failed,
+    uplinks: overlayReplayed.uplinks, overlays: overlayReplayed.overlays, failedOverlay: overlayReplayed.failed,
+  }, 'state replayed; forwarding enabled');
 
   // API
   const { ApiServer, Metrics } = await loadApiModules();
   const metrics = config.metrics.enabled ? new Metrics(dp) : undefined;
-  const api = new ApiServer(dp, orch, hp, flows, { version: VERSION, startedAt: Date.now(), exceptionPath: `${exceptionPath.kind} (${exceptionPath.reason})` }, log,
+  const api = new ApiServer(dp, orch, hp, flows, overlay, { version: VERSION, startedAt: Date.now(), exceptionPath: `${exceptionPath.kind} (${exceptionPath.reason})` }, log,
     metrics ? (m, code, s) => metrics.observeCall(m, code, s) : undefined, config.grpc.streamBacklog);
   const bound = await api.listen({ unixSocket: config.grpc.socket, socketMode: config.grpc.socketMode, ...(config.grpc.tcp ? { tcp: config.grpc.tcp } : {}) });
   let metricsAt: string | undefined;
@@ -190,6 +204,14 @@ async function serve(
     metricsAt = `http://${host}:${await metrics.listen(host, port)}/metrics`;
   }
   log.info({ step: 'api', grpc: bound, metrics: metricsAt ?? 'off' }, 'API listening');
+  // The configured overlay (and, in Kubernetes, the peer watch): idempotent
+  // over what replay restored. A failure leaves this node's own switching up.
+  const ovl = config.overlay
+    ? await import('./overlay.js').then((o) => o.startOverlay(o.overlayTarget(overlay), config.overlay!, log)).catch((e: Error) => {
+      log.error({ step: 'overlay', err: e.message }, 'overlay not started: this node switches locally only');
+      return undefined;
+    })
+    : undefined;
   api.setServing(true);
   log.info({ step: 'ready' }, 'fastpathd ready');
 
@@ -202,6 +224,7 @@ async function serve(
       log.info({ signal }, 'shutting down');
       void (async () => {
         // No call in flight and none to come: the state file is final.
+        await ovl?.stop();
         await api.close();
         await metrics?.close();
         if (config.removePortDirsOnStop) {

@@ -11,6 +11,16 @@ describe('MAC pool', () => {
     expect(pool.allocate(new Set(['02:fa:57:00:00:02']))).toBe('02:fa:57:00:00:01'); // reuse after delete
   });
 
+  it('starts where the daemon chose (nodes on one overlay), wrapping at the end', () => {
+    const a = new MacPool('02:fa:57', 0xffffff, 0x123456);
+    expect(a.allocate(new Set())).toBe('02:fa:57:12:34:56');
+    expect(a.allocate(new Set(['02:fa:57:12:34:56']))).toBe('02:fa:57:12:34:57');
+    const end = new MacPool('02:fa:57', 3, 3);
+    expect(end.allocate(new Set(['02:fa:57:00:00:03']))).toBe('02:fa:57:00:00:01');
+    expect(() => end.allocate(new Set(['02:fa:57:00:00:01', '02:fa:57:00:00:02', '02:fa:57:00:00:03']))).toThrow(/exhausted/);
+    expect(new MacPool('02:fa:57', 3, 99).allocate(new Set())).toBe('02:fa:57:00:00:01'); // out of range: from 1
+  });
+
   it('is exhausted with a clear error', () => {
     const pool = new MacPool('02:fa:57', 1);
     expect(() => pool.allocate(new Set(['02:fa:57:00:00:01']))).toThrow(/exhausted \(1 addresses\)/);

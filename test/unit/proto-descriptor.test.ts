@@ -18,5 +18,6 @@ describe('the committed proto descriptor', () => {
     const p = loadFastpathProto();
     expect(Object.keys(p.fastpath.v1.PortService.service)).toContain('CreatePort');
     expect(Object.keys(p.fastpath.v1.SystemService.service)).toContain('GetSystemInfo');
+    expect(Object.keys(p.fastpath.v1.OverlayService.service)).toEqual(expect.arrayContaining(['AddUplink', 'SetNetworkOverlay', 'ListNetworkOverlays']));
   });
 });

@@ -234,6 +234,11 @@ fp_cmd_port_remove(void *arg, char *err)
 
 	if (p == NULL)
 		return fp_err(err, -ENOENT, "no port named %s", name);
+	/* The overlay's own ports go with what made them (fp_overlay.c): the
+	 * VNI map and the tunnels name them. */
+	if (p->uplink != NULL || p->tunnel != NULL)
+		return fp_err(err, -EBUSY, "port %s is %s", name, p->uplink != NULL
+			      ? "an uplink: remove it as one" : "a tunnel: change its network's overlay");
 	rc = fp_port_destroy(p, err);
 	if (rc == 0 && fp_rxq_rebalance(rerr) != 0) /* the port is gone either way */
 		RTE_LOG(ERR, USER1, "rx queues not rebalanced after removing %s: %s\n", name, rerr);

@@ -61,13 +61,13 @@ export function validateUplinkSpec(input: UplinkInput): UplinkSpec {
 }
 
 /**
- * The EAL device string of uplink number `index` (vdev names must be
- * unique in the process): what rte_dev_probe gets.
+ * The driver's arguments (the data plane names the vdev itself, unique in
+ * the process), or for a PCI uplink its address: what rte_dev_probe gets.
  */
-export function uplinkDevargs(s: UplinkSpec, index: number): string {
+export function uplinkDevargs(s: UplinkSpec): string {
   switch (s.driver) {
-    case 'af_xdp': return `net_af_xdp${index},iface=${s.iface},start_queue=0,queue_count=${s.queues}`;
-    case 'af_packet': return `net_af_packet${index},iface=${s.iface},qpairs=${s.queues}`;
+    case 'af_xdp': return `iface=${s.iface},start_queue=0,queue_count=${s.queues}`;
+    case 'af_packet': return `iface=${s.iface},qpairs=${s.queues}`;
     case 'pci': return s.pci!;
   }
 }
@@ -83,7 +83,11 @@ export interface UplinkHost {
 
 export const sysfsHost: UplinkHost = {
   async ifaceExists(iface) {
-    return readFile(`/sys/class/net/${iface}/ifindex`, 'utf8').then(() => true, () => false);
+    // /proc/net/dev, not /sys/class/net: it lists this process's network
+    // namespace (a daemon run in one sees its own interfaces, while /sys
+    // is the namespace of whoever mounted it).
+    const text = await readFile('/proc/net/dev', 'utf8').catch(() => '');
+    return text.split('\n').slice(2).some((l) => l.slice(0, l.indexOf(':')).trim() === iface);
   },
   async pciDriver(pci) {
     const dev = `/sys/bus/pci/devices/${pci}`;
