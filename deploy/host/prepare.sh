@@ -3,7 +3,8 @@
 # Makes this host ready to build, test and run fastpath, from a fresh Debian
 # 12 with only Node 20, git and a compiler. Idempotent and quick when done:
 #   - Debian packages: DPDK 22.11 (runtime, headers, dpdk-testpmd), build
-#     tools, util-linux (unshare), coreutils (stdbuf), iproute2
+#     tools, libxdp/libbpf (the AF_XDP uplink driver), util-linux (unshare),
+#     coreutils (stdbuf), iproute2, tcpdump (the overlay test captures VXLAN)
 #   - 2 MiB hugepages: a pool of FP_HUGEPAGES (default 1024) mounted on
 #     /dev/hugepages
 #   - npm dependencies (npm ci) when node_modules is missing or stale
@@ -28,7 +29,7 @@ if [ "$(id -u)" -ne 0 ]; then
   log "must run as root (DPDK needs hugepages, namespaces and mounts)"; exit 1
 fi
 
-PKGS=(dpdk dpdk-dev libdpdk-dev pkg-config cmake make g++ util-linux coreutils iproute2 iputils-ping procps)
+PKGS=(dpdk dpdk-dev libdpdk-dev libxdp-dev libbpf-dev pkg-config cmake make g++ util-linux coreutils iproute2 iputils-ping procps tcpdump)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -21,6 +21,7 @@ import { describe, expect, it } from 'vitest';
 
 import { authorize, parseConf } from '../../src/cni/config.js';
 import { parsePolicy } from '../../src/cni/policy.js';
+import { parseOverlayConfig } from '../../src/daemon/overlay-config.js';
 
 const DIR = join(import.meta.dirname, '..', '..', 'deploy', 'kubernetes');
 const ROOT = join(DIR, '..', '..');
@@ -107,5 +108,53 @@ describe('deploy/kubernetes', () => {
     expect(existsSync(join(ROOT, 'deploy', 'cni', 'fastpath-cni'))).toBe(true);
     const cm = find('ConfigMap') as Obj & { data: Record<string, string> };
     expect(JSON.parse(cm.data['fastpathd.json']!)).toMatchObject({ grpc: { socket: '/run/fastpath/fastpath.sock' } });
+  });
+
+  it('gives fastpathd its node address and name from the downward API', () => {
+    const ds = find('DaemonSet') as Obj & { spec: { template: { spec: { containers: Array<{ name: string; env?: Array<{ name: string; valueFrom?: unknown }> }> } } } };
+    const env = ds.spec.template.spec.containers.find((c) => c.name === 'fastpathd')!.env ?? [];
+    expect(env).toContainEqual({ name: 'NODE_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } });
+    expect(env).toContainEqual({ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } });
+  });
+
+  it('lets fastpathd read pods in its own namespace and nothing cluster-wide', () => {
+    // Cluster-scoped grants would be ClusterRole/ClusterRoleBinding objects: there are none.
+    expect(objects.filter((o) => o.kind.startsWith('Cluster'))).toEqual([]);
+    const ds = find('DaemonSet') as Obj & { spec: { template: { spec: { serviceAccountName: string } } } };
+    const ns = ds.metadata.namespace;
+    const role = find('Role') as Obj & { rules: Array<{ apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }> };
+    const binding = find('RoleBinding') as Obj & { roleRef: { kind: string; name: string }; subjects: Array<{ kind: string; name: string; namespace: string }> };
+    expect(role.metadata.namespace).toBe(ns);
+    expect(binding.metadata.namespace).toBe(ns);
+    expect(binding.roleRef).toMatchObject({ kind: 'Role', name: role.metadata.name });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: ds.spec.template.spec.serviceAccountName, namespace: ns }]);
+    const onPods = role.rules.filter((r) => r.resources.some((x) => x === 'pods' || x.startsWith('pods/') || x === '*'));
+    expect(onPods).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }]);
+    // Nothing else changed: its ConfigMap (read) and events (write).
+    expect(role.rules.filter((r) => !onPods.includes(r)).map((r) => [r.resources, r.verbs])).toEqual([
+      [['configmaps'], ['get', 'watch']], [['events'], ['create', 'patch']],
+    ]);
+    expect(role.rules.flatMap((r) => [...r.verbs, ...r.resources, ...r.apiGroups])).not.toContain('*');
+  });
+
+  it('configures an overlay fastpathd parses, peering with the DaemonSet\'s own pods', () => {
+    const cm = find('ConfigMap') as Obj & { data: Record<string, string> };
+    const file = JSON.parse(cm.data['fastpathd.json']!) as { overlay: unknown; defaultNetwork: string };
+    const overlay = parseOverlayConfig(file.overlay, { NODE_IP: '10.1.0.5', NODE_NAME: 'node-a' });
+    const ds = find('DaemonSet') as Obj & { spec: { template: { metadata: { labels: Record<string, string> } } } };
+    expect(overlay).toEqual({
+      uplink: { name: 'eth1', iface: 'eth1', driver: 'af_packet', queues: 1, address: '10.1.0.5/24' },
+      networks: [{ name: 'default', vni: 100 }],
+      peers: { kind: 'kubernetes', namespace: ds.metadata.namespace, labelSelector: 'app.kubernetes.io/name=fastpathd', nodeName: 'node-a' },
+    });
+    // The selector picks the DaemonSet's pods.
+    const [k, v] = (overlay!.peers as { labelSelector: string }).labelSelector.split('=');
+    expect(ds.spec.template.metadata.labels[k!]).toBe(v);
+    // The network the overlay joins is the one every node makes and the NetworkAttachmentDefinition uses.
+    const nad = find('NetworkAttachmentDefinition') as Obj & { spec: { config: string } };
+    expect(overlay!.networks.map((n) => n.name)).toEqual([file.defaultNetwork]);
+    expect(parseConf(nad.spec.config, 'ADD').network).toBe(file.defaultNetwork);
+    // Without the DaemonSet's environment it is refused, not half-read.
+    expect(() => parseOverlayConfig(file.overlay, { NODE_NAME: 'node-a' })).toThrow(/NODE_IP is not set/);
   });
 });
