@@ -37,6 +37,9 @@ function ensureBuilt(): void {
 }
 
 export interface DaemonPaths {
+  /** A network namespace (ip netns) to run in, as a node of its own; the
+   * mount namespace stays the host's (sockets, hugepage mounts). */
+  netns?: string;
   base: string;
   grpcSocket: string;
   stateDir: string;
@@ -106,7 +109,7 @@ export class Daemon {
   static run(paths: DaemonPaths, extra: string[] = [], timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
     const d = new Daemon(paths);
     return new Promise((resolve) => {
-      const proc = spawn(NODE, d.args(extra), { cwd: ROOT, env: DAEMON_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+      const proc = spawn(...d.command(extra), { cwd: ROOT, env: DAEMON_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       proc.stdout.on('data', (b: Buffer) => { output += b.toString(); });
       proc.stderr.on('data', (b: Buffer) => { output += b.toString(); });
@@ -116,8 +119,15 @@ export class Daemon {
     });
   }
 
+  /** The program and its arguments: node itself, or nsenter, which execs
+   * it in the namespace (the same process: signals still reach it). */
+  private command(extra: string[]): [string, string[]] {
+    const ns = this.paths.netns;
+    return ns ? ['nsenter', [`--net=/run/netns/${ns}`, '--', NODE, ...this.args(extra)]] : [NODE, this.args(extra)];
+  }
+
   private spawn(extra: string[]): Promise<void> {
-    const proc = spawn(NODE, this.args(extra), { cwd: ROOT, env: DAEMON_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(...this.command(extra), { cwd: ROOT, env: DAEMON_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     this.out = '';
     proc.stdout!.on('data', (b: Buffer) => { this.out += b.toString(); });
