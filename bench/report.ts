@@ -62,6 +62,16 @@ function exception(d: Json): string {
   return [`## Kernel exception path (\`npm run bench:exception\`, ${day(d)}; ${d.exception_path})`, '', block(table(['path, frame', 'Mpps'], body))].join('\n');
 }
 
+function overlay(d: Json): string {
+  const body = (d.rows as Json[]).map((r) => [r.driver, `${r.mode}, ${r.size} B`, spread(r.mpps.median, r.mpps.min, r.mpps.max, 3),
+    r.cross_over_same ? `${fx(r.cross_over_same.median, 3)}x` : '', fx(r.cycles_per_packet.a.median, 0),
+    r.cycles_per_packet.b ? fx(r.cycles_per_packet.b.median, 0) : '', r.underlay_loss ? `${fx(Math.max(0, 100 * r.underlay_loss.median), 1)}%` : '']);
+  return [`## Across nodes: VXLAN over an uplink (\`npm run bench:overlay\`, ${day(d)})`, '',
+    'Both daemons\' workers share one CPU here: cross-node Mpps is that of two time-sliced switches; cycles/packet',
+    '(each daemon\'s worker CPU time per packet it switched) is what carries over to real nodes.', '',
+    block(table(['uplink', 'mode, frame', 'Mpps', 'cross/same', 'cyc/pkt A', 'cyc/pkt B', 'underlay loss'], body))].join('\n');
+}
+
 function hostile(d: Json): string {
   const body = (d.rows as Json[]).map((r) => [r.attack, spread(r.victimGapMs.median, r.victimGapMs.min, r.victimGapMs.max, 0),
     spread(r.victimMpps.median, r.victimMpps.min, r.victimMpps.max, 3), `${r.fds.before}/${r.fds.max}/${r.fds.after}`,
@@ -145,7 +155,7 @@ export function report(): string {
   const parts: Array<[string, (d: Json) => string]> = [
     ['loop', loop], ['flow-install', flows], ['control-plane', control], ['exception-path', exception],
     ['hostile', hostile], ['cni', cni], ['flow-differential', differential], ['trex', trex],
-    ['restart', (d) => restart(d, false)], ['restart-graceful', (d) => restart(d, true)], ['scale', scale],
+    ['restart', (d) => restart(d, false)], ['restart-graceful', (d) => restart(d, true)], ['scale', scale], ['overlay', overlay],
   ];
   const sections = parts.flatMap(([name, fn]) => {
     const d = load(name);

@@ -30,6 +30,9 @@ export interface GuestTraffic {
   size: number;
   /** packed: virtio_user packed_vq=1; the switch's vhost side follows what the guest offers. */
   ring: RingLayout;
+  /** testpmd forwarding mode (default mac: the loop). flowgen sends new
+   * frames as fast as it can and frees what it receives. */
+  mode?: 'mac' | 'flowgen';
 }
 
 export async function startGuest(name: string, sockets: readonly SocketDir[], traffic: GuestTraffic): Promise<TestpmdContainer> {
@@ -45,7 +48,7 @@ export async function startGuest(name: string, sockets: readonly SocketDir[], tr
       hostDir: s.hostDir, sock: s.sock, mac: GUEST_MACS[i]!, server: s.guestServes === true, packedVq: traffic.ring === 'packed',
       queues: s.queues ?? 1,
     })),
-    forwardMode: 'mac',
+    forwardMode: traffic.mode ?? 'mac',
     // tx_first sends frames of --txpkts bytes; mac forwarding keeps their size.
     // With more queues, tx_first's frames vary their source address
     // (--txonly-multi-flow), so the switch spreads them over every queue.

@@ -58,6 +58,10 @@ export const DROP_REASONS: ReadonlyArray<{ name: string; description: string }> 
   {
     name: "uplink_other",
     description: "ingress: uplink: neither VXLAN nor ARP for the endpoint (the underlay's other traffic)"
+  },
+  {
+    name: "rx_missed",
+    description: "ingress: an ethdev port (uplink, kernel interface): the device or the kernel dropped it, its receive ring full"
   }
 ];
 

@@ -50,7 +50,7 @@ describe('uplink spec', () => {
 
   it('gives each driver its device arguments', () => {
     expect(uplinkDevargs(validateUplinkSpec({ iface: 'eth1', driver: 'af_xdp', queues: 2 }))).toBe('iface=eth1,start_queue=0,queue_count=2');
-    expect(uplinkDevargs(validateUplinkSpec({ iface: 'eth1', driver: 'af_packet' }))).toBe('iface=eth1,qpairs=1');
+    expect(uplinkDevargs(validateUplinkSpec({ iface: 'eth1', driver: 'af_packet' }))).toBe('iface=eth1,qpairs=1,blocksz=4096,framesz=2048,framecnt=8192');
     expect(uplinkDevargs(validateUplinkSpec({ iface: 'eth1', driver: 'pci', pci: '0000:03:00.0' }))).toBe('0000:03:00.0');
   });
 });

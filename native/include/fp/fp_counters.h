@@ -37,7 +37,8 @@
 	X(mtu, "egress: tunnel: the frame does not fit the uplink's MTU once encapsulated (50 bytes)") \
 	X(vxlan_bad, "ingress: uplink: VXLAN that is malformed, fragmented, or not for this endpoint") \
 	X(vxlan_unknown, "ingress: uplink: VXLAN for a VNI this node does not carry, or not from one of the network's peers") \
-	X(uplink_other, "ingress: uplink: neither VXLAN nor ARP for the endpoint (the underlay's other traffic)")
+	X(uplink_other, "ingress: uplink: neither VXLAN nor ARP for the endpoint (the underlay's other traffic)") \
+	X(rx_missed, "ingress: an ethdev port (uplink, kernel interface): the device or the kernel dropped it, its receive ring full")
 
 enum fp_port_counter {
 #define FP_X(n) FP_PORT_##n,

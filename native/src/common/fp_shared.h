@@ -77,6 +77,8 @@ struct fp_port {
 	struct fp_network *netp; /* its network (outlives the port) */
 	uint16_t eth_port;    /* FP_PORT_ETHDEV: ethdev port id */
 	char devname[64];     /* FP_PORT_ETHDEV: vdev name */
+	int xsk_fd[FP_MAX_QUEUES + 1]; /* FP_PORT_ETHDEV on net_af_xdp: the AF_XDP
+	                       * sockets its open made (fp-ctl only; -1: none) */
 	uint32_t mac_limit;   /* learned source MACs allowed; 0: no limit */
 	struct fp_port_security sec; /* checked on ingress when sec.enabled */
 	uint32_t max_len;     /* longest frame it may be sent (a tunnel: what

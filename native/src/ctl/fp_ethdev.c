@@ -8,9 +8,13 @@
  * ethdev's rx/tx bursts stay valid until the port is stopped, which happens
  * only after the port was unpublished and a grace period has passed.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <rte_bus_vdev.h>
 #include <rte_dev.h>
@@ -20,6 +24,10 @@
 #include "fp_port_kinds.h"
 
 #define FP_ETH_DESC 1024
+/* An uplink's rings: what arrives while its worker waits for a CPU it
+ * shares, or sends a burst to a busy NIC, must fit (AF_XDP sizes its rings
+ * from these; AF_PACKET from its framecnt devarg, set by the orchestrator). */
+#define FP_UPLINK_DESC 4096
 
 /*
  * Record p's link as the device reports it; queue an event if it changed.
@@ -93,6 +101,86 @@ fp_ethdev_poll_links(void)
 	}
 }
 
+#ifndef AF_XDP
+#define AF_XDP 44
+#endif
+
+/* Whether fd is an AF_XDP socket. */
+static int
+fp_is_xsk(int fd)
+{
+	int domain = 0;
+	socklen_t len = sizeof(domain);
+
+	return getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 && domain == AF_XDP;
+}
+
+/* The process's AF_XDP sockets, into fds (at most n); how many. */
+static unsigned
+fp_xsk_list(int *fds, unsigned n)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	unsigned k = 0;
+
+	while (d != NULL && k < n && (e = readdir(d)) != NULL) {
+		int fd = atoi(e->d_name);
+
+		if (e->d_name[0] != '.' && fd != dirfd(d) && fp_is_xsk(fd))
+			fds[k++] = fd;
+	}
+	if (d != NULL)
+		closedir(d);
+	return k;
+}
+
+/*
+ * DPDK 22.11's net_af_xdp, on close, leaves the socket that carries its
+ * UMEM open (the one its mempool shares): the queue stays bound, and the
+ * same interface cannot be opened again in this process (bind: EBUSY).
+ * The sockets an open made are remembered (those that were not there
+ * before) and closed after the device, if still open; none is another
+ * live port's (fp-ctl opens one device at a time).
+ */
+static void
+fp_xsk_remember(struct fp_port *p, const int *before, unsigned n_before)
+{
+	int now[64];
+	unsigned n = fp_xsk_list(now, RTE_DIM(now)), k = 0;
+
+	for (unsigned i = 0; i < RTE_DIM(p->xsk_fd); i++)
+		p->xsk_fd[i] = -1;
+	for (unsigned i = 0; i < n && k < RTE_DIM(p->xsk_fd); i++) {
+		unsigned j;
+
+		for (j = 0; j < n_before && before[j] != now[i]; j++)
+			;
+		if (j == n_before)
+			p->xsk_fd[k++] = now[i];
+	}
+}
+
+static void
+fp_xsk_forget(struct fp_port *p)
+{
+	for (unsigned i = 0; i < RTE_DIM(p->xsk_fd); i++) {
+		int fd = p->xsk_fd[i];
+		int other = 0;
+
+		if (fd < 0)
+			continue;
+		for (unsigned s = 0; s < FP_MAX_PORTS && !other; s++) {
+			const struct fp_port *q = fp_c.ports[s];
+
+			for (unsigned j = 0; q != NULL && q != p && j < RTE_DIM(q->xsk_fd); j++)
+				other |= q->kind == FP_PORT_ETHDEV && q->xsk_fd[j] == fd;
+		}
+		if (!other && fp_is_xsk(fd))
+			close(fd);
+		p->xsk_fd[i] = -1;
+	}
+}
+
 /* A PCI device is named by its address (it has a ':'); a vdev is ours,
  * "<driver>_fp<slot>". */
 static const char *
@@ -107,6 +195,9 @@ fp_ethdev_open(struct fp_port *p, const struct fp_port_conf *c, char *err)
 	struct rte_eth_conf conf = { 0 };
 	struct rte_eth_dev_info info;
 	uint16_t port_id, txq = (uint16_t)fp_dp.n_workers;
+	int xdp = strcmp(c->driver, "net_af_xdp") == 0;
+	int xsk_before[64];
+	unsigned n_before = xdp ? fp_xsk_list(xsk_before, RTE_DIM(xsk_before)) : 0;
 	int rc;
 
 	if (strcmp(c->driver, "pci") == 0) { /* an uplink's NIC, bound to vfio-pci by the user */
@@ -136,11 +227,11 @@ fp_ethdev_open(struct fp_port *p, const struct fp_port_conf *c, char *err)
 	}
 	rc = rte_eth_dev_configure(port_id, c->queues, txq, &conf);
 	for (uint16_t q = 0; rc == 0 && q < c->queues; q++)
-		rc = rte_eth_rx_queue_setup(port_id, q, FP_ETH_DESC, rte_eth_dev_socket_id(port_id),
-					    NULL, fp_dp.pool);
+		rc = rte_eth_rx_queue_setup(port_id, q, p->uplink != NULL ? FP_UPLINK_DESC : FP_ETH_DESC,
+					    rte_eth_dev_socket_id(port_id), NULL, fp_dp.pool);
 	for (uint16_t q = 0; rc == 0 && q < txq; q++)
-		rc = rte_eth_tx_queue_setup(port_id, q, FP_ETH_DESC, rte_eth_dev_socket_id(port_id),
-					    NULL);
+		rc = rte_eth_tx_queue_setup(port_id, q, p->uplink != NULL ? FP_UPLINK_DESC : FP_ETH_DESC,
+					    rte_eth_dev_socket_id(port_id), NULL);
 	if (rc != 0) {
 		rc = fp_err(err, rc, "cannot configure %s: %s", c->driver, rte_strerror(-rc));
 		goto fail;
@@ -156,10 +247,16 @@ fp_ethdev_open(struct fp_port *p, const struct fp_port_conf *c, char *err)
 		goto fail;
 	}
 	rte_eth_promiscuous_enable(port_id); /* a switch port sees every frame */
+	if (xdp)
+		fp_xsk_remember(p, xsk_before, n_before);
 	return 0;
 fail:
 	rte_eth_dev_close(port_id);
 	rte_eal_hotplug_remove(fp_ethdev_bus(p), p->devname);
+	if (xdp) { /* what a failed open left */
+		fp_xsk_remember(p, xsk_before, n_before);
+		fp_xsk_forget(p);
+	}
 	return rc;
 }
 
@@ -171,4 +268,5 @@ fp_ethdev_close(struct fp_port *p)
 	rte_eth_dev_stop(p->eth_port);
 	rte_eth_dev_close(p->eth_port);
 	rte_eal_hotplug_remove(fp_ethdev_bus(p), p->devname);
+	fp_xsk_forget(p);
 }

@@ -12,8 +12,12 @@
  * either), then its next hop is released.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -31,6 +35,7 @@
 
 #define FP_ARP_RETRY_MS 1000    /* an unresolved next hop: ask every second */
 #define FP_ARP_REFRESH_MS 30000 /* a resolved one: ask again now and then */
+#define FP_UPLINK_KERNEL_MTU_MAX 1900
 
 /* A network's overlay as the API set it. fp-ctl only. */
 struct fp_ovl_net {
@@ -144,6 +149,35 @@ fp_prefix_mask(uint8_t len)
 	return fp_ip(b);
 }
 
+/* The kernel MTU of the interface an "iface=NAME" devarg names. */
+static int
+fp_iface_mtu(const char *devargs, uint16_t *mtu)
+{
+	const char *at = strstr(devargs, "iface=");
+	struct ifreq ifr;
+	size_t n;
+	int fd, rc;
+
+	if (at == NULL)
+		return -ENOENT;
+	at += strlen("iface=");
+	n = strcspn(at, ",");
+	if (n == 0 || n >= IFNAMSIZ)
+		return -EINVAL;
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, at, n);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	rc = ioctl(fd, SIOCGIFMTU, &ifr) == 0 ? 0 : -errno;
+	close(fd);
+	if (rc == 0 && (ifr.ifr_mtu <= 0 || ifr.ifr_mtu > UINT16_MAX))
+		rc = -ERANGE;
+	if (rc == 0)
+		*mtu = (uint16_t)ifr.ifr_mtu;
+	return rc;
+}
+
 static int
 fp_cmd_uplink_add(void *arg, char *err)
 {
@@ -207,8 +241,17 @@ fp_cmd_uplink_add(void *arg, char *err)
 	 * no ARP answered (mtu 0). */
 	if (rte_eth_macaddr_get(p->eth_port, &mac) == 0)
 		memcpy(u->mac, mac.addr_bytes, 6);
-	if (rte_eth_dev_get_mtu(p->eth_port, &mtu) != 0 || mtu == 0)
+	/* An AF_XDP or AF_PACKET uplink is the kernel's interface: its MTU
+	 * is the kernel's (the ethdev says 1500 until told otherwise); a PCI
+	 * device's is what it was configured with. */
+	if (fp_iface_mtu(uc->devargs, &mtu) != 0 &&
+	    (rte_eth_dev_get_mtu(p->eth_port, &mtu) != 0 || mtu == 0))
 		mtu = 1500;
+	/* The kernel's drivers receive into one 2 KB mbuf (AF_XDP shares our
+	 * pool; AF_PACKET's frames are 2 KB): a larger underlay frame could
+	 * not arrive whole. A jumbo underlay needs a jumbo pool. */
+	if (strcmp(uc->driver, "pci") != 0 && mtu > FP_UPLINK_KERNEL_MTU_MAX)
+		mtu = FP_UPLINK_KERNEL_MTU_MAX;
 	/* Last, with release: workers answer ARP only once it is set. */
 	__atomic_store_n(&u->mtu, uc->mtu != 0 && uc->mtu < mtu ? uc->mtu : mtu, __ATOMIC_RELEASE);
 	return 0;

@@ -127,6 +127,8 @@ fp_port_new(const struct fp_port_conf *c, struct fp_network *net, struct fp_port
 	p->mac_limit = c->mac_limit;
 	p->sec = c->sec;
 	p->max_len = UINT32_MAX;
+	for (unsigned i = 0; i < RTE_DIM(p->xsk_fd); i++)
+		p->xsk_fd[i] = -1;
 	for (unsigned q = 0; q < FP_MAX_QUEUES; q++)
 		rte_spinlock_init(&p->txlock[q]);
 	*out = p;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_ethdev.h>
 #include <rte_mempool.h>
 
 #include "../common/fp_guard.h"
@@ -94,6 +95,14 @@ fp_cmd_stats(void *arg, char *err)
 		}
 		for (unsigned e = 0; e < FP_PEER_ERROR_MAX; e++)
 			ps->peer_errors[e] = __atomic_load_n(&p->peer_err[e], __ATOMIC_RELAXED);
+		/* What the device dropped before a worker saw it (its rx ring
+		 * was full): the kernel's count for AF_XDP, AF_PACKET and tap. */
+		if (p->kind == FP_PORT_ETHDEV && p->eth_port != UINT16_MAX) {
+			struct rte_eth_stats es;
+
+			if (rte_eth_stats_get(p->eth_port, &es) == 0)
+				ps->counters[FP_PORT_DROP_rx_missed] = es.imissed + es.ierrors;
+		}
 	}
 	for (unsigned w = 0; w < fp_dp.n_workers; w++) {
 		struct fp_worker_stats *ws = &st->workers[st->n_workers++];

@@ -86,7 +86,7 @@ export class OverlayManager {
     const failed: string[] = [];
     for (const u of this.uplinks) {
       try {
-        await this.dp.addUplink(this.dpUplink(u));
+        await this.addDpUplink(u);
       } catch (e) {
         failed.push(`uplink:${u.name}`);
         this.log.error({ uplink: u.name, err: (e as Error).message }, 'uplink could not be recreated from state');
@@ -117,7 +117,7 @@ export class OverlayManager {
       const other = this.uplinks.find((u) => u.address.split('/')[0] === rec.address.split('/')[0]);
       if (other) throw exists(`address ${rec.address} is uplink ${other.name}'s endpoint`);
       await checkUplinkHost(validateUplinkSpec(req), this.host);
-      await this.dp.addUplink(this.dpUplink(rec));
+      await this.addDpUplink(rec);
       await this.keeper.commit({ ...this.keeper.state, uplinks: [...this.uplinks, rec] }, async () => this.dp.removeUplink(rec.name));
       this.log.info({ uplink: rec.name, driver: rec.driver, address: rec.address }, 'uplink added');
       return { uplink: rec, created: true };
@@ -276,6 +276,24 @@ export class OverlayManager {
     const peerMacLimit = req.peerMacLimit ?? 0;
     if (!Number.isInteger(peerMacLimit) || peerMacLimit < 0 || peerMacLimit > 1_000_000) throw invalid('peer MAC limit must be 0 (none)..1000000');
     return { network, uplink: up.name, vni: req.vni, peers, staticMacs, peerMacLimit };
+  }
+
+  /**
+   * The kernel releases an AF_XDP socket asynchronously: binding the same
+   * queue again right after an uplink was removed (or a daemon restarted)
+   * fails for a moment. Such an uplink is retried for up to two seconds;
+   * the data plane undoes each failed attempt.
+   */
+  private async addDpUplink(u: UplinkRecord): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.dp.addUplink(this.dpUplink(u));
+        return;
+      } catch (e) {
+        if (u.driver !== 'af_xdp' || attempt >= 20) throw e;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
   }
 
   private dpUplink(u: UplinkRecord) {

@@ -67,7 +67,9 @@ export function validateUplinkSpec(input: UplinkInput): UplinkSpec {
 export function uplinkDevargs(s: UplinkSpec): string {
   switch (s.driver) {
     case 'af_xdp': return `iface=${s.iface},start_queue=0,queue_count=${s.queues}`;
-    case 'af_packet': return `iface=${s.iface},qpairs=${s.queues}`;
+    // 8192 frames of 2 KB per queue: the PMD's default ring (512) overflows
+    // while a worker waits for its CPU, and it does not count those drops.
+    case 'af_packet': return `iface=${s.iface},qpairs=${s.queues},blocksz=4096,framesz=2048,framecnt=8192`;
     case 'pci': return s.pci!;
   }
 }
