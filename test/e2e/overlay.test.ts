@@ -198,6 +198,24 @@ describe('VXLAN overlay between two nodes', () => {
     expect(num((await tunnel(A, 'blue')).txPackets)).toBe(aTx); // local now: nothing through the tunnel
   });
 
+  it('sends to a static MAC behind a peer without flooding, and no local port can take it', async () => {
+    const S = '02:5a:00:00:00:01';
+    await fpctlOk(A.daemon, 'overlay', 'set', 'blue', '--uplink', A.iface, '--vni', String(VNI), '--peer', B.address, '--static-mac', `${S}@${B.address}`);
+    // a3 claims S as its source: learning must not move a static entry.
+    // (fastpath re-asserts static entries every second: the claim comes
+    // right before the frames to S, milliseconds apart, so a move would be
+    // seen.)
+    await addPort(A, 'as', 'blue', S);
+    const [a3, aTx] = [await rx('a3'), num((await tunnel(A, 'blue')).txPackets)];
+    await send('as', 'ff:ff:ff:ff:ff:ff', 1);
+    await send('a1', S, 2);
+    await tunnelCount(A, 'blue', 'txPackets', aTx + 3 * BURST); // the claim's flood, then a1's frames to node B
+    await cnf('a3').waitStats((st) => st.rxPackets >= a3 + BURST, 0, 15_000); // the claim's broadcast
+    expect(await rx('a3')).toBe(a3 + BURST); // a1's frames were not flooded
+    expect(await rx('as')).toBe(0); // nor sent to the port that claimed S
+    await fpctlOk(A.daemon, 'overlay', 'set', 'blue', '--uplink', A.iface, '--vni', String(VNI), '--peer', B.address);
+  });
+
   it('writes well-formed VXLAN on the wire', async () => {
     const file = `/tmp/fastpath-test-${TAG}.pcap`;
     const cap = new Capture(B, file);

@@ -233,7 +233,9 @@ fp_ethdev_open(struct fp_port *p, const struct fp_port_conf *c, char *err)
 		rc = rte_eth_tx_queue_setup(port_id, q, p->uplink != NULL ? FP_UPLINK_DESC : FP_ETH_DESC,
 					    rte_eth_dev_socket_id(port_id), NULL);
 	if (rc != 0) {
-		rc = fp_err(err, rc, "cannot configure %s: %s", c->driver, rte_strerror(-rc));
+		rc = fp_err(err, rc, "cannot configure %s: %s%s", c->driver, rte_strerror(-rc),
+			    xdp ? " (AF_XDP: another AF_XDP socket or XDP program may hold the interface's "
+				  "queue, or the kernel has not released one just closed)" : "");
 		goto fail;
 	}
 	/* Each worker its own tx queue when the device has enough. */
