@@ -47,6 +47,8 @@ const VNI = 100;
 /** Room for 1500-byte container frames plus the 50 bytes of VXLAN. */
 const UNDERLAY_MTU = 1600;
 const MODES = ['same node', 'cross node'] as const;
+/** The two nodes, once started (quiet() reads both). */
+let nodes: OverlayNode[] = [];
 type Mode = (typeof MODES)[number];
 
 function arg(name: string, dflt: string): string {
@@ -120,6 +122,19 @@ async function drops(n: OverlayNode): Promise<Record<string, number>> {
   return out;
 }
 
+/** Both nodes' tunnel totals once nothing moves (two equal reads). */
+async function quiet(): Promise<{ rx: number; tx: number }> {
+  let prev = { rx: -1, tx: -1 };
+  for (let i = 0; i < 50; i++) {
+    const [x, y] = [await tunnels(nodes[0]!), await tunnels(nodes[1]!)];
+    const now = { rx: x.rx + y.rx, tx: x.tx + y.tx };
+    if (now.rx === prev.rx && now.tx === prev.tx) return now;
+    prev = now;
+    await sleep(100);
+  }
+  throw new Error('the tunnels\' counters never settled');
+}
+
 async function setDriver(nodes: OverlayNode[], driver: OverlayNode['driver']): Promise<void> {
   for (const n of nodes) {
     const peer = nodes.find((x) => x !== n)!;
@@ -143,6 +158,7 @@ async function main(): Promise<void> {
   /** Bursts of 32 the guest injects (frames in flight). */
   const bursts = Number(arg('bursts', '8'));
   const { a, b } = await startNodes(TAG, { mtu: UNDERLAY_MTU, drivers: { a: drivers[0]!, b: drivers[0]! } });
+  nodes = [a, b];
   let guest: TestpmdContainer | undefined;
   const rows: Row[] = [];
   try {
@@ -170,6 +186,7 @@ async function main(): Promise<void> {
               const d = nodes[i]!.daemon;
               await until(() => d.client.unary(d.client.ports, d.client.ports.GetPort, { name: p.spec!.name }), (r) => r.port!.status!.linkUp, `${p.spec!.name} up`);
             }
+            const q0 = mode === 'cross node' ? await quiet() : undefined;
             await guest.cmd(mode === 'same node' ? `start tx_first ${bursts}` : 'start');
             await sleep(1000); // warm-up: learning, the first floods
             // Cross node: frames the tunnels decapsulated, and how many of
@@ -184,12 +201,17 @@ async function main(): Promise<void> {
             await sleep(seconds * 1000); // the measurement window
             const [r1, wa1, wb1] = [await rate(), await worker(a.daemon), await worker(b.daemon)];
             const mpps = (r1.rx - r0.rx) / ((performance.now() - t0) / 1000) / 1e6;
-            // The two nodes' counters are read a moment apart: a small
-            // negative difference is that skew, not frames from nowhere.
-            const underlayLoss = r1.tx > r0.tx ? Math.max(0, 1 - (r1.rx - r0.rx) / (r1.tx - r0.tx)) : 0;
             const [ca, cb] = [costOf(wa0, wa1), costOf(wb0, wb1)];
             await guest.stop();
             guest = undefined;
+            // Loss over the whole trial, counted with nothing in flight: the
+            // nodes' counters are read a moment apart, so a running count
+            // would mistake that skew for loss (or gain).
+            let underlayLoss = 0;
+            if (q0) {
+              const q1 = await quiet();
+              underlayLoss = q1.tx > q0.tx ? 1 - (q1.rx - q0.rx) / (q1.tx - q0.tx) : 0;
+            }
             got[mode].mpps.push(mpps);
             got[mode].cppA.push(ca.cpp);
             got[mode].loss.push(underlayLoss);

@@ -65,7 +65,7 @@ function exception(d: Json): string {
 function overlay(d: Json): string {
   const body = (d.rows as Json[]).map((r) => [r.driver, `${r.mode}, ${r.size} B`, spread(r.mpps.median, r.mpps.min, r.mpps.max, 3),
     r.cross_over_same ? `${fx(r.cross_over_same.median, 3)}x` : '', fx(r.cycles_per_packet.a.median, 0),
-    r.cycles_per_packet.b ? fx(r.cycles_per_packet.b.median, 0) : '', r.underlay_loss ? `${fx(Math.max(0, 100 * r.underlay_loss.median), 1)}%` : '']);
+    r.cycles_per_packet.b ? fx(r.cycles_per_packet.b.median, 0) : '', r.underlay_loss ? `${fx(100 * r.underlay_loss.median, 1)}%` : '']);
   return [`## Across nodes: VXLAN over an uplink (\`npm run bench:overlay\`, ${day(d)})`, '',
     'Both daemons\' workers share one CPU here: cross-node Mpps is that of two time-sliced switches; cycles/packet',
     '(each daemon\'s worker CPU time per packet it switched) is what carries over to real nodes.', '',
