@@ -514,6 +514,23 @@ fp_vxlan_clear(uint16_t id)
 	rte_free(o);
 }
 
+/* A change that failed half-way: its new tunnels go, the ones it took over
+ * from the previous set go back to it, and o is freed. */
+static void
+fp_vxlan_undo(struct fp_ovl_net *o, struct fp_ovl_net *prev)
+{
+	for (unsigned j = 0; j < o->conf.n_peers; j++) {
+		for (unsigned k = 0; prev != NULL && k < prev->conf.n_peers && o->tunnel[j] != NULL; k++)
+			if (memcmp(prev->conf.peers[k], o->conf.peers[j], 4) == 0) {
+				prev->tunnel[k] = o->tunnel[j];
+				o->tunnel[j] = NULL;
+			}
+		if (o->tunnel[j] != NULL)
+			fp_tunnel_remove(o->tunnel[j]);
+	}
+	rte_free(o);
+}
+
 static int
 fp_cmd_vxlan_set(void *arg, char *err)
 {
@@ -561,33 +578,14 @@ fp_cmd_vxlan_set(void *arg, char *err)
 		if (o->tunnel[j] == NULL)
 			rc = fp_tunnel_add(net, up, vc, j, &o->tunnel[j], err);
 	if (rc != 0) {
-		/* Undo: new tunnels go, kept ones go back to the previous set. */
-		for (unsigned j = 0; j < vc->n_peers; j++) {
-			for (unsigned k = 0; prev != NULL && k < prev->conf.n_peers && o->tunnel[j] != NULL; k++)
-				if (memcmp(prev->conf.peers[k], vc->peers[j], 4) == 0) {
-					prev->tunnel[k] = o->tunnel[j];
-					o->tunnel[j] = NULL;
-				}
-			if (o->tunnel[j] != NULL)
-				fp_tunnel_remove(o->tunnel[j]);
-		}
-		rte_free(o);
+		fp_vxlan_undo(o, prev);
 		return rc;
 	}
 	fp_ovl[net->id] = o;
 	rc = fp_vmap_publish(up, &old, err);
 	if (rc != 0) { /* the previous map still stands: keep the previous set */
 		fp_ovl[net->id] = prev;
-		for (unsigned j = 0; j < vc->n_peers; j++) {
-			for (unsigned k = 0; prev != NULL && k < prev->conf.n_peers && o->tunnel[j] != NULL; k++)
-				if (memcmp(prev->conf.peers[k], vc->peers[j], 4) == 0) {
-					prev->tunnel[k] = o->tunnel[j];
-					o->tunnel[j] = NULL;
-				}
-			if (o->tunnel[j] != NULL)
-				fp_tunnel_remove(o->tunnel[j]);
-		}
-		rte_free(o);
+		fp_vxlan_undo(o, prev);
 		return rc;
 	}
 	/* Peers that left: their tunnels are in no map now. */
