@@ -20,19 +20,17 @@
 // file is the operator's, the environment is not a second config language.
 import { ApiError } from '../core/errors.js';
 import { isUnicastIPv4, parseHostCidr, sameSubnet, tunnelPeerProblem } from '../core/uplinks/ipv4.js';
+import { MAX_PEERS, VNI_MAX } from '../core/uplinks/overlay-limits.js';
+import { NAME_RE } from '../dataplane/port-spec.js';
 import { validateUplinkSpec, type UplinkDriver } from '../core/uplinks/uplink-spec.js';
 import { ConfigError } from './config.js';
 
 export const OVERLAY_ENV = ['NODE_IP', 'NODE_NAME'] as const;
 const ENV_SOURCE: Record<(typeof OVERLAY_ENV)[number], string> = { NODE_IP: 'status.hostIP', NODE_NAME: 'spec.nodeName' };
 
-export const VNI_MAX = 0xffffff;
-/** A network reaches at most this many peers: the orchestrator's limit (core/uplinks/overlay-manager.ts MAX_PEERS). */
-export const MAX_PEERS = 64;
+export { MAX_PEERS, VNI_MAX } from '../core/uplinks/overlay-limits.js';
 export const DEFAULT_PEER_SELECTOR = 'app.kubernetes.io/name=fastpathd';
 
-/** Same rule as the data plane's names (src/dataplane/port-spec.ts NAME_RE). */
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 const DNS_LABEL_RE = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN_RE = /^[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?$/;
 /** Label selector syntax (a=b, a!=b, a in (x,y), !a), and nothing that could bend a URL. */

@@ -179,7 +179,7 @@ describe('VXLAN overlay between two nodes', () => {
   it('follows a MAC that moves from one node to the other', async () => {
     // A pod with MAC M on node B, then (B's gone) one with M on node A.
     const M = '02:4d:00:00:00:01';
-    const onB = await addPort(B, 'bm', 'blue', M);
+    await addPort(B, 'bm', 'blue', M);
     await send('bm', 'ff:ff:ff:ff:ff:ff', 1);
     await until(async () => { await send('a1', M, 1); return rx('bm'); }, (v) => v >= BURST, 'frames to M reaching node B', 15_000);
     const [aTx0, bm0] = [num((await tunnel(A, 'blue')).txPackets), await rx('bm')];
@@ -187,7 +187,6 @@ describe('VXLAN overlay between two nodes', () => {
     await cnf('bm').waitStats((s) => s.rxPackets >= bm0 + 2 * BURST, 0, 15_000);
     await tunnelCount(A, 'blue', 'txPackets', aTx0 + 2 * BURST); // unicast through the tunnel: learned there
     await cnf('bm').kill();
-    void onB;
     await addPort(A, 'am', 'blue', M);
     await send('am', 'ff:ff:ff:ff:ff:ff', 1);
     await until(async () => { await send('a1', M, 1); return rx('am'); }, (v) => v >= BURST, 'frames to M reaching node A', 15_000);

@@ -10,14 +10,12 @@ import { validateName } from '../../dataplane/port-spec.js';
 import { exists, invalid, notFound, precondition } from '../errors.js';
 import type { OverlayRecord, UplinkRecord } from '../state.js';
 import type { StateKeeper } from '../state-keeper.js';
-import { isUnicastIPv4, parseHostCidr, sameSubnet } from './ipv4.js';
+import { normaliseMac } from '../mac-pool.js';
+import { isUnicastIPv4, parseHostCidr, sameSubnet, tunnelPeerProblem } from './ipv4.js';
+import { MAX_PEERS, MAX_STATIC_MACS, VNI_MAX, VXLAN_OVERHEAD } from './overlay-limits.js';
 import { checkUplinkHost, uplinkDevargs, validateUplinkSpec, type UplinkHost } from './uplink-spec.js';
 
-export const VNI_MAX = 0xffffff;
-export const MAX_PEERS = 64;
-export const MAX_STATIC_MACS = 256;
-/** VXLAN over IPv4 adds 50 bytes: outer Ethernet, IPv4, UDP, VXLAN. */
-export const VXLAN_OVERHEAD = 50;
+export { MAX_PEERS, MAX_STATIC_MACS, VNI_MAX, VXLAN_OVERHEAD } from './overlay-limits.js';
 
 export interface UplinkRequest {
   /** The host interface; also the uplink's name. */
@@ -59,8 +57,6 @@ interface Logger {
   info(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
 }
-
-const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 
 /** How the data plane names the driver. */
 const DP_DRIVER = { af_xdp: 'net_af_xdp', af_packet: 'net_af_packet', pci: 'pci' } as const;
@@ -254,18 +250,11 @@ export class OverlayManager {
     if (peers.length !== (req.peers ?? []).length) throw invalid('a peer is listed twice');
     if (peers.length > MAX_PEERS) throw invalid(`at most ${MAX_PEERS} peers, got ${peers.length}`);
     for (const p of peers) {
-      if (!isUnicastIPv4(p)) throw invalid(`peer ${JSON.stringify(p)} is not a unicast IPv4 address`);
-      if (p === self) throw invalid(`peer ${p} is this node's own endpoint`);
-      const onLink = sameSubnet(p, self, prefix);
-      if (onLink && prefix <= 30) {
-        const host = p.split('.').reduce((a, o) => a * 256 + Number(o), 0) % 2 ** (32 - prefix);
-        if (host === 0 || host === 2 ** (32 - prefix) - 1) throw invalid(`peer ${p} is the network or broadcast address of ${up.address}`);
-      }
-      if (!onLink && !up.gateway) throw invalid(`peer ${p} is off ${up.address} and uplink ${up.name} has no gateway`);
+      const problem = tunnelPeerProblem(p, self, prefix, up.gateway !== undefined);
+      if (problem) throw invalid(`peer ${problem}`);
     }
     const staticMacs = (req.staticMacs ?? []).map((m) => {
-      const mac = String(m.mac ?? '').toLowerCase();
-      if (!MAC_RE.test(mac) || (parseInt(mac.slice(0, 2), 16) & 1) === 1 || mac === '00:00:00:00:00:00') throw invalid(`static MAC ${JSON.stringify(m.mac)} is not a unicast MAC`);
+      const mac = normaliseMac(String(m.mac ?? ''));
       const vlan = m.vlan ?? 0;
       if (!Number.isInteger(vlan) || vlan < 0 || vlan > 4094) throw invalid(`static MAC ${mac}: VLAN must be 0..4094`);
       if (!peers.includes(m.peer)) throw invalid(`static MAC ${mac} is behind ${JSON.stringify(m.peer)}, which is not a peer`);
